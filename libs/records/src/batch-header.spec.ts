@@ -1,0 +1,30 @@
+import { BATCH_HEADER_BYTES, BatchProblem, checkBatch, computeBatchCrc, crc32c, readBatchHeader, setBatchBaseOffset, writeBatchCrc } from '@runnel/records';
+
+function emptyBatch(): Buffer {
+  const buf = Buffer.alloc(BATCH_HEADER_BYTES);
+  buf.writeInt32BE(BATCH_HEADER_BYTES - 12, 8);
+  buf.writeInt8(2, 16);
+  buf.writeBigInt64BE(-1n, 43);
+  writeBatchCrc(buf);
+  return buf;
+}
+
+describe('batch header', () => {
+  it('computes CRC-32C with the standard check value', () => {
+    expect(crc32c(Buffer.from('123456789')).toString(16)).toBe('e3069283');
+  });
+  it('stamping the base offset keeps the CRC valid', () => {
+    const buf = emptyBatch();
+    const before = computeBatchCrc(buf);
+    setBatchBaseOffset(buf, 42n);
+    expect(computeBatchCrc(buf)).toBe(before);
+    expect(readBatchHeader(buf).baseOffset).toBe(42n);
+    expect(checkBatch(buf, 0, buf.length)).toBe(BatchProblem.Ok);
+  });
+  it('detects a flipped byte after the CRC field and a short buffer', () => {
+    const buf = emptyBatch();
+    buf[30] ^= 1;
+    expect(checkBatch(buf, 0, buf.length)).toBe(BatchProblem.BadCrc);
+    expect(checkBatch(buf, 0, buf.length - 1)).toBe(BatchProblem.Truncated);
+  });
+});

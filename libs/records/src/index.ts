@@ -1,0 +1,2 @@
+export * from './crc32c';
+export * from './batch-header';
