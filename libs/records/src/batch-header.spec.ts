@@ -23,7 +23,7 @@ describe('batch header', () => {
   });
   it('detects a flipped byte after the CRC field and a short buffer', () => {
     const buf = emptyBatch();
-    buf[30] ^= 1;
+    buf[30] = buf[30]! ^ 1;
     expect(checkBatch(buf, 0, buf.length)).toBe(BatchProblem.BadCrc);
     expect(checkBatch(buf, 0, buf.length - 1)).toBe(BatchProblem.Truncated);
   });
