@@ -64,6 +64,7 @@ export function sizeOfVarint(value: number): number {
 /** Size of a varlong given as a safe-integer number (the fast path for timestamp deltas). */
 export function sizeOfVarlongNumber(value: number): number {
   if (!Number.isSafeInteger(value)) throw recordsError(RecordsErrorCode.InvalidArgument, `varlong value ${value} is not a safe integer`);
+  if (value <= -SMALL_LONG_ABS_MAX || value >= SMALL_LONG_ABS_MAX) return sizeOfVarlong(BigInt(value));
   let zigzag = value >= 0 ? value * 2 : -value * 2 - 1;
   let bytes = 1;
   while (zigzag >= 0x80) {
@@ -110,6 +111,8 @@ export function writeVarint(buf: Uint8Array, pos: number, value: number): number
 export function writeVarlongNumber(buf: Uint8Array, pos: number, value: number): number {
   if (!Number.isSafeInteger(value)) throw recordsError(RecordsErrorCode.InvalidArgument, `varlong value ${value} is not a safe integer`);
   if (value >= INT32_MIN && value <= INT32_MAX) return writeRawUint32(buf, pos, zigzag32(value));
+  // Beyond 2^52 the zigzag form (2|n| or 2|n|-1) is no longer an exact double.
+  if (value <= -SMALL_LONG_ABS_MAX || value >= SMALL_LONG_ABS_MAX) return writeVarlong(buf, pos, BigInt(value));
   let zigzag = value >= 0 ? value * 2 : -value * 2 - 1;
   while (zigzag >= 0x80) {
     buf[pos++] = (zigzag % 0x80) | 0x80;
