@@ -47,14 +47,14 @@ export interface GeneratorConfig {
 }
 
 const PRIMITIVES = ['bool', 'int8', 'int16', 'uint16', 'int32', 'int64', 'float64', 'string', 'bytes', 'records', 'uuid'] as const;
-type Primitive = (typeof PRIMITIVES)[number];
+export type Primitive = (typeof PRIMITIVES)[number];
 
-type TypeModel =
+export type TypeModel =
   | { kind: 'primitive'; primitive: Primitive }
   | { kind: 'array'; element: TypeModel }
   | { kind: 'struct'; struct: StructModel };
 
-interface FieldModel {
+export interface FieldModel {
   json: FieldJson;
   property: string;
   type: TypeModel;
@@ -68,7 +68,7 @@ interface FieldModel {
   ignorable: boolean;
 }
 
-interface StructModel {
+export interface StructModel {
   name: string;
   about: string;
   fields: FieldModel[];
@@ -77,7 +77,7 @@ interface StructModel {
   needsDefault: boolean;
 }
 
-interface MessageModel {
+export interface MessageModel {
   json: MessageJson;
   valid: Range;
   flexible: Range;
@@ -112,7 +112,7 @@ class MessageBuilder {
   }
 
   build(): MessageModel {
-    const root = this.struct(this.json.name, this.json.fields, this.valid, 'The message body.');
+    const root = this.struct(this.json.name, this.json.fields, this.valid, `The body of a ${this.json.name}.`);
     return { json: this.json, valid: this.valid, flexible: this.flexible, root, structs: this.structs };
   }
 
@@ -617,7 +617,7 @@ function emitMessages(messages: MessageModel[]): string {
   return e.text();
 }
 
-interface ApiModel {
+export interface ApiModel {
   name: string;
   apiKey: number;
   file: string;
@@ -687,9 +687,8 @@ function emitIndex(apis: ApiModel[]): string {
   return e.text();
 }
 
-/** Generate every output file: name -> content. Pure: reads the spec, writes nothing. */
-export function generate(specDir: string, config: GeneratorConfig): Map<string, string> {
-  const files = new Map<string, string>();
+/** The models of the configured APIs (also used by the round-trip tests to make valid values). */
+export function buildApis(specDir: string, config: GeneratorConfig): ApiModel[] {
   const apis: ApiModel[] = [];
   const keys = new Set<number>();
   for (const entry of config.apis) {
@@ -704,12 +703,20 @@ export function generate(specDir: string, config: GeneratorConfig): Map<string, 
     if (request.json.flexibleVersions !== response.json.flexibleVersions) {
       throw new Error(`${entry.name}: request and response flexible versions differ`);
     }
-    const file = kebabCase(entry.name);
-    apis.push({ name: entry.name, apiKey, file, valid: range, flexible: request.flexible, request, response });
+    apis.push({ name: entry.name, apiKey, file: kebabCase(entry.name), valid: range, flexible: request.flexible, request, response });
+  }
+  return apis;
+}
+
+/** Generate every output file: name -> content. Pure: reads the spec, writes nothing. */
+export function generate(specDir: string, config: GeneratorConfig): Map<string, string> {
+  const files = new Map<string, string>();
+  const apis = buildApis(specDir, config);
+  for (const api of apis) {
     files.set(
-      `${file}.ts`,
-      header([`${entry.name}Request.json`, `${entry.name}Response.json`, `versions ${formatRange(range)}`]) +
-        emitMessages([request, response]),
+      `${api.file}.ts`,
+      header([`${api.name}Request.json`, `${api.name}Response.json`, `versions ${formatRange(api.valid)}`]) +
+        emitMessages([api.request, api.response]),
     );
   }
   const requestHeader = buildMessage(specDir, 'RequestHeader', { min: 0, max: 2 });

@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a AlterConfigsRequest.
  * Versions 0-2.
  */
 export interface AlterConfigsRequest {
@@ -132,7 +132,7 @@ export function readAlterConfigsRequestAlterableConfig(r: Reader, v: number): Al
 }
 
 /**
- * The message body.
+ * The body of a AlterConfigsResponse.
  * Versions 0-2.
  */
 export interface AlterConfigsResponse {

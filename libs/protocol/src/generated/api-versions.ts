@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a ApiVersionsRequest.
  * Versions 0-4.
  */
 export interface ApiVersionsRequest {
@@ -44,7 +44,7 @@ export function readApiVersionsRequest(r: Reader, v: number): ApiVersionsRequest
 }
 
 /**
- * The message body.
+ * The body of a ApiVersionsResponse.
  * Versions 0-4.
  */
 export interface ApiVersionsResponse {

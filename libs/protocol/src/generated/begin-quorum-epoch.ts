@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a BeginQuorumEpochRequest.
  * Versions 0-1.
  */
 export interface BeginQuorumEpochRequest {
@@ -206,7 +206,7 @@ export function readBeginQuorumEpochRequestLeaderEndpoint(r: Reader, v: number):
 }
 
 /**
- * The message body.
+ * The body of a BeginQuorumEpochResponse.
  * Versions 0-1.
  */
 export interface BeginQuorumEpochResponse {

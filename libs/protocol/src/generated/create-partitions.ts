@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a CreatePartitionsRequest.
  * Versions 0-3.
  */
 export interface CreatePartitionsRequest {
@@ -153,7 +153,7 @@ export function readCreatePartitionsRequestCreatePartitionsAssignment(r: Reader,
 }
 
 /**
- * The message body.
+ * The body of a CreatePartitionsResponse.
  * Versions 0-3.
  */
 export interface CreatePartitionsResponse {

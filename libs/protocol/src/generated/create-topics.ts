@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a CreateTopicsRequest.
  * Versions 0-7.
  */
 export interface CreateTopicsRequest {
@@ -212,7 +212,7 @@ export function readCreateTopicsRequestCreatableTopicConfig(r: Reader, v: number
 }
 
 /**
- * The message body.
+ * The body of a CreateTopicsResponse.
  * Versions 0-7.
  */
 export interface CreateTopicsResponse {

@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a DeleteGroupsRequest.
  * Versions 0-2.
  */
 export interface DeleteGroupsRequest {
@@ -49,7 +49,7 @@ export function readDeleteGroupsRequest(r: Reader, v: number): DeleteGroupsReque
 }
 
 /**
- * The message body.
+ * The body of a DeleteGroupsResponse.
  * Versions 0-2.
  */
 export interface DeleteGroupsResponse {

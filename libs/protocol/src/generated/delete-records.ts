@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a DeleteRecordsRequest.
  * Versions 0-2.
  */
 export interface DeleteRecordsRequest {
@@ -128,7 +128,7 @@ export function readDeleteRecordsRequestDeleteRecordsPartition(r: Reader, v: num
 }
 
 /**
- * The message body.
+ * The body of a DeleteRecordsResponse.
  * Versions 0-2.
  */
 export interface DeleteRecordsResponse {

@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a DeleteTopicsRequest.
  * Versions 0-6.
  */
 export interface DeleteTopicsRequest {
@@ -112,7 +112,7 @@ export function readDeleteTopicsRequestDeleteTopicState(r: Reader, v: number): D
 }
 
 /**
- * The message body.
+ * The body of a DeleteTopicsResponse.
  * Versions 0-6.
  */
 export interface DeleteTopicsResponse {

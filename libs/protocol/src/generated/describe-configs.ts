@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a DescribeConfigsRequest.
  * Versions 0-4.
  */
 export interface DescribeConfigsRequest {
@@ -121,7 +121,7 @@ export function readDescribeConfigsRequestDescribeConfigsResource(r: Reader, v: 
 }
 
 /**
- * The message body.
+ * The body of a DescribeConfigsResponse.
  * Versions 0-4.
  */
 export interface DescribeConfigsResponse {

@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a DescribeGroupsRequest.
  * Versions 0-5.
  */
 export interface DescribeGroupsRequest {
@@ -58,7 +58,7 @@ export function readDescribeGroupsRequest(r: Reader, v: number): DescribeGroupsR
 }
 
 /**
- * The message body.
+ * The body of a DescribeGroupsResponse.
  * Versions 0-5.
  */
 export interface DescribeGroupsResponse {

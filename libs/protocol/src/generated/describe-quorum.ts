@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a DescribeQuorumRequest.
  * Versions 0-2.
  */
 export interface DescribeQuorumRequest {
@@ -120,7 +120,7 @@ export function readDescribeQuorumRequestPartitionData(r: Reader, v: number): De
 }
 
 /**
- * The message body.
+ * The body of a DescribeQuorumResponse.
  * Versions 0-2.
  */
 export interface DescribeQuorumResponse {

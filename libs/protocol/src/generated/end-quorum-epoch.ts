@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a EndQuorumEpochRequest.
  * Versions 0-1.
  */
 export interface EndQuorumEpochRequest {
@@ -269,7 +269,7 @@ export function readEndQuorumEpochRequestLeaderEndpoint(r: Reader, v: number): E
 }
 
 /**
- * The message body.
+ * The body of a EndQuorumEpochResponse.
  * Versions 0-1.
  */
 export interface EndQuorumEpochResponse {

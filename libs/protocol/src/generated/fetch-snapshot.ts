@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a FetchSnapshotRequest.
  * Versions 0-1.
  */
 export interface FetchSnapshotRequest {
@@ -227,7 +227,7 @@ export function readFetchSnapshotRequestSnapshotId(r: Reader, v: number): FetchS
 }
 
 /**
- * The message body.
+ * The body of a FetchSnapshotResponse.
  * Versions 0-1.
  */
 export interface FetchSnapshotResponse {

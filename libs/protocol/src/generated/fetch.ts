@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a FetchRequest.
  * Versions 0-17.
  */
 export interface FetchRequest {
@@ -412,7 +412,7 @@ export function readFetchRequestForgottenTopic(r: Reader, v: number): FetchReque
 }
 
 /**
- * The message body.
+ * The body of a FetchResponse.
  * Versions 0-17.
  */
 export interface FetchResponse {

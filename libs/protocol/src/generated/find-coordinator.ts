@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a FindCoordinatorRequest.
  * Versions 0-6.
  */
 export interface FindCoordinatorRequest {
@@ -72,7 +72,7 @@ export function readFindCoordinatorRequest(r: Reader, v: number): FindCoordinato
 }
 
 /**
- * The message body.
+ * The body of a FindCoordinatorResponse.
  * Versions 0-6.
  */
 export interface FindCoordinatorResponse {

@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a RequestHeader.
  * Versions 0-2.
  */
 export interface RequestHeader {
@@ -48,7 +48,7 @@ export function readRequestHeader(r: Reader, v: number): RequestHeader {
 }
 
 /**
- * The message body.
+ * The body of a ResponseHeader.
  * Versions 0-1.
  */
 export interface ResponseHeader {

@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a HeartbeatRequest.
  * Versions 0-4.
  */
 export interface HeartbeatRequest {
@@ -49,7 +49,7 @@ export function readHeartbeatRequest(r: Reader, v: number): HeartbeatRequest {
 }
 
 /**
- * The message body.
+ * The body of a HeartbeatResponse.
  * Versions 0-4.
  */
 export interface HeartbeatResponse {

@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a IncrementalAlterConfigsRequest.
  * Versions 0-1.
  */
 export interface IncrementalAlterConfigsRequest {
@@ -136,7 +136,7 @@ export function readIncrementalAlterConfigsRequestAlterableConfig(r: Reader, v: 
 }
 
 /**
- * The message body.
+ * The body of a IncrementalAlterConfigsResponse.
  * Versions 0-1.
  */
 export interface IncrementalAlterConfigsResponse {

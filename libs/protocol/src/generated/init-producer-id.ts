@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a InitProducerIdRequest.
  * Versions 0-5.
  */
 export interface InitProducerIdRequest {
@@ -54,7 +54,7 @@ export function readInitProducerIdRequest(r: Reader, v: number): InitProducerIdR
 }
 
 /**
- * The message body.
+ * The body of a InitProducerIdResponse.
  * Versions 0-5.
  */
 export interface InitProducerIdResponse {

@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a JoinGroupRequest.
  * Versions 0-9.
  */
 export interface JoinGroupRequest {
@@ -119,7 +119,7 @@ export function readJoinGroupRequestJoinGroupRequestProtocol(r: Reader, v: numbe
 }
 
 /**
- * The message body.
+ * The body of a JoinGroupResponse.
  * Versions 0-9.
  */
 export interface JoinGroupResponse {

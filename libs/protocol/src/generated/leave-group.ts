@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a LeaveGroupRequest.
  * Versions 0-5.
  */
 export interface LeaveGroupRequest {
@@ -104,7 +104,7 @@ export function readLeaveGroupRequestMemberIdentity(r: Reader, v: number): Leave
 }
 
 /**
- * The message body.
+ * The body of a LeaveGroupResponse.
  * Versions 0-5.
  */
 export interface LeaveGroupResponse {

@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a ListGroupsRequest.
  * Versions 0-5.
  */
 export interface ListGroupsRequest {
@@ -80,7 +80,7 @@ export function readListGroupsRequest(r: Reader, v: number): ListGroupsRequest {
 }
 
 /**
- * The message body.
+ * The body of a ListGroupsResponse.
  * Versions 0-5.
  */
 export interface ListGroupsResponse {

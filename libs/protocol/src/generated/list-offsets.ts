@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a ListOffsetsRequest.
  * Versions 0-10.
  */
 export interface ListOffsetsRequest {
@@ -162,7 +162,7 @@ export function readListOffsetsRequestListOffsetsPartition(r: Reader, v: number)
 }
 
 /**
- * The message body.
+ * The body of a ListOffsetsResponse.
  * Versions 0-10.
  */
 export interface ListOffsetsResponse {

@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a MetadataRequest.
  * Versions 0-12.
  */
 export interface MetadataRequest {
@@ -114,7 +114,7 @@ export function readMetadataRequestMetadataRequestTopic(r: Reader, v: number): M
 }
 
 /**
- * The message body.
+ * The body of a MetadataResponse.
  * Versions 0-12.
  */
 export interface MetadataResponse {

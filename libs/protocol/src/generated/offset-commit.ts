@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a OffsetCommitRequest.
  * Versions 0-9.
  */
 export interface OffsetCommitRequest {
@@ -182,7 +182,7 @@ export function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, v
 }
 
 /**
- * The message body.
+ * The body of a OffsetCommitResponse.
  * Versions 0-9.
  */
 export interface OffsetCommitResponse {

@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a OffsetFetchRequest.
  * Versions 0-9.
  */
 export interface OffsetFetchRequest {
@@ -261,7 +261,7 @@ export function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, v: num
 }
 
 /**
- * The message body.
+ * The body of a OffsetFetchResponse.
  * Versions 0-9.
  */
 export interface OffsetFetchResponse {

@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a ProduceRequest.
  * Versions 0-11.
  */
 export interface ProduceRequest {
@@ -141,7 +141,7 @@ export function readProduceRequestPartitionProduceData(r: Reader, v: number): Pr
 }
 
 /**
- * The message body.
+ * The body of a ProduceResponse.
  * Versions 0-11.
  */
 export interface ProduceResponse {

@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a SyncGroupRequest.
  * Versions 0-5.
  */
 export interface SyncGroupRequest {
@@ -115,7 +115,7 @@ export function readSyncGroupRequestSyncGroupRequestAssignment(r: Reader, v: num
 }
 
 /**
- * The message body.
+ * The body of a SyncGroupResponse.
  * Versions 0-5.
  */
 export interface SyncGroupResponse {

@@ -7,7 +7,7 @@ import { Writer } from '../writer';
 import { EMPTY_BYTES, ZERO_UUID } from '../values';
 
 /**
- * The message body.
+ * The body of a VoteRequest.
  * Versions 0-1.
  */
 export interface VoteRequest {
@@ -164,7 +164,7 @@ export function readVoteRequestPartitionData(r: Reader, v: number): VoteRequestP
 }
 
 /**
- * The message body.
+ * The body of a VoteResponse.
  * Versions 0-1.
  */
 export interface VoteResponse {
