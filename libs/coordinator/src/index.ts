@@ -1,1 +1,11 @@
-export {};
+export * from './constants';
+export * from './errors';
+export * from './time';
+export * from './partitioning';
+export * from './consumer-protocol';
+export * from './assignors';
+export * from './offsets-format';
+export * from './offsets-log';
+export * from './types';
+export { GroupCoordinator, DEFAULT_COORDINATOR_CONFIG } from './coordinator';
+export type { CoordinatorConfig, CoordinatorLogger, GroupCoordinatorOptions } from './coordinator';
