@@ -320,9 +320,20 @@ export class MetadataImage {
    * two images that applied the same log are equal.
    */
   dump(): Record<string, unknown[]> {
-    const tables = ['applied', 'cluster', 'features', 'brokers', 'topics', 'partitions', 'configs', 'producer_ids'];
+    const orderBy: Record<string, string> = {
+      applied: 'id',
+      cluster: 'id',
+      features: 'name',
+      brokers: 'broker_id',
+      topics: 'name',
+      partitions: 'topic_id, partition_id',
+      configs: 'resource_type, resource_name, name',
+      producer_ids: 'id',
+    };
     const out: Record<string, unknown[]> = {};
-    for (const table of tables) out[table] = this.db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2, 3`).safeIntegers(true).all();
+    for (const [table, order] of Object.entries(orderBy)) {
+      out[table] = this.db.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).safeIntegers(true).all();
+    }
     return out;
   }
 
