@@ -86,7 +86,7 @@ describe('PartitionLog', () => {
     const log = await manager.createLog('t', 0, parseLogConfig({ 'max.message.bytes': '500' }));
     const good = buildValueBatch(1, 10);
     const bad = buildValueBatch(1, 10);
-    bad[bad.length - 1] ^= 0xff;
+    bad.writeUInt8(bad.readUInt8(bad.length - 1) ^ 0xff, bad.length - 1);
     await expect(log.append(Buffer.concat([good, bad]))).rejects.toThrow(CorruptBatchError);
     await expect(log.append(good.subarray(0, 30))).rejects.toThrow(CorruptBatchError);
     await expect(log.append(buildValueBatch(10, 100))).rejects.toThrow(BatchTooLargeError);
@@ -194,7 +194,7 @@ describe('PartitionLog', () => {
       const error = new Error('ENOSPC: no space left on device') as NodeJS.ErrnoException;
       error.code = 'ENOSPC';
       throw error;
-    }) as typeof fs.writeSync);
+    }) as unknown as typeof fs.writeSync);
     try {
       await expect(log.append(buildValueBatch(3, 100))).rejects.toThrow(DiskFullError);
     } finally {

@@ -243,13 +243,17 @@ export class PartitionLog {
       const result = segment.recover(BATCH_BYTES_MAX, minOffset);
       report.segmentsRecovered++;
       report.bytesTruncated += result.truncatedBytes;
+      // Without compaction offsets are contiguous across segments: a recovered segment ending
+      // before the next one starts lost its tail (a cut exactly at a batch boundary).
+      const gap = nextBase !== undefined && !config.cleanupPolicy.compact && segment.nextOffset < nextBase;
+      if (gap && result.problem === null) result.problem = `segment ends at offset ${segment.nextOffset} but the next starts at ${nextBase}`;
       if (result.problem === null && base >= minOffset) {
         segments.push(segment);
         continue;
       }
       // The log ends in this segment: keep its valid prefix (unless empty and not first), drop every later segment.
       report.problems.push(`segment ${segment.path}: ${result.problem ?? 'overlaps the previous segment'} at byte ${result.validBytes}, truncated ${result.truncatedBytes} bytes`);
-      if (segment.sizeBytes === 0 && segments.length > 0) {
+      if (segment.sizeBytes === 0 && (segments.length > 0 || gap)) {
         segment.markDeleted().forEach((file) => fs.rmSync(file, { force: true }));
         report.segmentsDropped++;
       } else {
