@@ -112,7 +112,7 @@ describe('metadata records', () => {
 
   it('reports a damaged batch (bad CRC) as CORRUPT_RECORD', () => {
     const batch = encodeMetadataBatch([samples[0]!], 1n);
-    batch[batch.length - 3] ^= 0xff;
+    batch.writeUInt8(batch.readUInt8(batch.length - 3) ^ 0xff, batch.length - 3);
     expect(() => decodeMetadataBatches(batch)).toThrow(expect.objectContaining({ code: MetadataErrorCode.CorruptRecord }));
   });
 });
