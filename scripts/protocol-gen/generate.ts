@@ -23,7 +23,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  EMPTY,
   FieldJson,
   MessageJson,
   Range,
@@ -117,7 +116,9 @@ class MessageBuilder {
   }
 
   private struct(jsonName: string, fields: FieldJson[], versions: Range, about: string): StructModel {
-    const name = jsonName === this.json.name ? jsonName : `${this.json.name}${jsonName}`;
+    // Struct names are scoped by message (ProduceRequest + TopicProduceData); names that already
+    // start with the message name (MetadataRequestTopic) are kept as they are.
+    const name = jsonName.startsWith(this.json.name) ? jsonName : `${this.json.name}${jsonName}`;
     const existing = this.byName.get(name);
     if (existing) {
       existing.versions = hull(existing.versions, versions);
@@ -220,7 +221,7 @@ function defaultValue(field: FieldModel): string {
       return String(n);
     }
     case 'int64':
-      return `${d === undefined || d === '' ? 0n : BigInt(d as string | number)}n`;
+      return `${d === undefined || d === '' ? 0n : BigInt(d)}n`;
     case 'float64':
       return String(d === undefined || d === '' ? 0 : Number(d));
     case 'string':
@@ -259,7 +260,7 @@ function isDefaultTest(field: FieldModel, value: string): string {
 
 class Emitter {
   private lines: string[] = [];
-  private depth = 0;
+  depth = 0;
   private counter = 0;
 
   line(text = ''): void {
@@ -293,8 +294,9 @@ class Emitter {
   }
 }
 
-function flexExpression(field: FieldModel, span: Range): string {
-  const t = versionTest(field.flexible, span);
+/** Flexibility test, evaluated where the field is known to be on the wire. */
+function flexExpression(field: FieldModel, _span: Range): string {
+  const t = versionTest(field.flexible, field.versions);
   return t === 'true' || t === 'false' ? t : `(${t})`;
 }
 

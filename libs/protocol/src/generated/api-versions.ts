@@ -19,10 +19,10 @@ export interface ApiVersionsRequest {
 
 export function writeApiVersionsRequest(w: Writer, v: number, m: ApiVersionsRequest): void {
   if (v >= 3) {
-    w.string((v >= 3), (m.clientSoftwareName ?? "") as string);
+    w.string(true, (m.clientSoftwareName ?? "") as string);
   }
   if (v >= 3) {
-    w.string((v >= 3), (m.clientSoftwareVersion ?? "") as string);
+    w.string(true, (m.clientSoftwareVersion ?? "") as string);
   }
   if (v >= 3) {
     w.uvarint(0);
@@ -32,10 +32,10 @@ export function writeApiVersionsRequest(w: Writer, v: number, m: ApiVersionsRequ
 export function readApiVersionsRequest(r: Reader, v: number): ApiVersionsRequest {
   const m = {} as ApiVersionsRequest;
   if (v >= 3) {
-    m.clientSoftwareName = r.string((v >= 3));
+    m.clientSoftwareName = r.string(true);
   }
   if (v >= 3) {
-    m.clientSoftwareVersion = r.string((v >= 3));
+    m.clientSoftwareVersion = r.string(true);
   }
   if (v >= 3) {
     r.skipTaggedFields();

@@ -43,7 +43,7 @@ export function writeBeginQuorumEpochRequest(w: Writer, v: number, m: BeginQuoru
       if (a2 === null) {
         throw new ProtocolError('null_not_allowed', 'BeginQuorumEpochRequest.leaderEndpoints is not nullable');
       } else {
-        w.arrayLength((v >= 1), a2.length);
+        w.arrayLength(true, a2.length);
         for (const x3 of a2) {
           writeBeginQuorumEpochRequestLeaderEndpoint(w, v, x3);
         }
@@ -71,7 +71,7 @@ export function readBeginQuorumEpochRequest(r: Reader, v: number): BeginQuorumEp
   }
   if (v >= 1) {
     {
-      const n3 = r.arrayLength((v >= 1));
+      const n3 = r.arrayLength(true);
       const a4: BeginQuorumEpochRequestLeaderEndpoint[] = [];
       for (let i5 = 0; i5 < n3; i5++) {
         a4.push(readBeginQuorumEpochRequestLeaderEndpoint(r, v));

@@ -303,9 +303,9 @@ export function writeCreateTopicsResponseCreatableTopicResult(w: Writer, v: numb
     {
       const a0 = (m.configs === undefined ? [] : m.configs);
       if (a0 === null) {
-        w.arrayLength((v >= 5), -1);
+        w.arrayLength(true, -1);
       } else {
-        w.arrayLength((v >= 5), a0.length);
+        w.arrayLength(true, a0.length);
         for (const x1 of a0) {
           writeCreateTopicsResponseCreatableTopicConfigs(w, v, x1);
         }
@@ -343,7 +343,7 @@ export function readCreateTopicsResponseCreatableTopicResult(r: Reader, v: numbe
   }
   if (v >= 5) {
     {
-      const n0 = r.nullableArrayLength((v >= 5));
+      const n0 = r.nullableArrayLength(true);
       if (n0 < 0) {
         m.configs = null;
       } else {

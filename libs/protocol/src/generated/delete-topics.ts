@@ -26,7 +26,7 @@ export function writeDeleteTopicsRequest(w: Writer, v: number, m: DeleteTopicsRe
       if (a0 === null) {
         throw new ProtocolError('null_not_allowed', 'DeleteTopicsRequest.topics is not nullable');
       } else {
-        w.arrayLength((v >= 4), a0.length);
+        w.arrayLength(true, a0.length);
         for (const x1 of a0) {
           writeDeleteTopicsRequestDeleteTopicState(w, v, x1);
         }
@@ -57,7 +57,7 @@ export function readDeleteTopicsRequest(r: Reader, v: number): DeleteTopicsReque
   const m = {} as DeleteTopicsRequest;
   if (v >= 6) {
     {
-      const n0 = r.arrayLength((v >= 4));
+      const n0 = r.arrayLength(true);
       const a1: DeleteTopicsRequestDeleteTopicState[] = [];
       for (let i2 = 0; i2 < n0; i2++) {
         a1.push(readDeleteTopicsRequestDeleteTopicState(r, v));
@@ -183,7 +183,7 @@ export function writeDeleteTopicsResponseDeletableTopicResult(w: Writer, v: numb
   }
   w.int16(m.errorCode);
   if (v >= 5) {
-    w.nullableString((v >= 4), (m.errorMessage === undefined ? null : m.errorMessage));
+    w.nullableString(true, (m.errorMessage === undefined ? null : m.errorMessage));
   }
   if (v >= 4) {
     w.uvarint(0);
@@ -198,7 +198,7 @@ export function readDeleteTopicsResponseDeletableTopicResult(r: Reader, v: numbe
   }
   m.errorCode = r.int16();
   if (v >= 5) {
-    m.errorMessage = r.nullableString((v >= 4));
+    m.errorMessage = r.nullableString(true);
   }
   if (v >= 4) {
     r.skipTaggedFields();

@@ -38,7 +38,7 @@ export function writeEndQuorumEpochRequest(w: Writer, v: number, m: EndQuorumEpo
       if (a2 === null) {
         throw new ProtocolError('null_not_allowed', 'EndQuorumEpochRequest.leaderEndpoints is not nullable');
       } else {
-        w.arrayLength((v >= 1), a2.length);
+        w.arrayLength(true, a2.length);
         for (const x3 of a2) {
           writeEndQuorumEpochRequestLeaderEndpoint(w, v, x3);
         }
@@ -63,7 +63,7 @@ export function readEndQuorumEpochRequest(r: Reader, v: number): EndQuorumEpochR
   }
   if (v >= 1) {
     {
-      const n3 = r.arrayLength((v >= 1));
+      const n3 = r.arrayLength(true);
       const a4: EndQuorumEpochRequestLeaderEndpoint[] = [];
       for (let i5 = 0; i5 < n3; i5++) {
         a4.push(readEndQuorumEpochRequestLeaderEndpoint(r, v));
@@ -150,7 +150,7 @@ export function writeEndQuorumEpochRequestPartitionData(w: Writer, v: number, m:
       if (a0 === null) {
         throw new ProtocolError('null_not_allowed', 'EndQuorumEpochRequestPartitionData.preferredSuccessors is not nullable');
       } else {
-        w.arrayLength((v >= 1), a0.length);
+        w.arrayLength(false, a0.length);
         for (const x1 of a0) {
           w.int32(x1);
         }
@@ -163,7 +163,7 @@ export function writeEndQuorumEpochRequestPartitionData(w: Writer, v: number, m:
       if (a2 === null) {
         throw new ProtocolError('null_not_allowed', 'EndQuorumEpochRequestPartitionData.preferredCandidates is not nullable');
       } else {
-        w.arrayLength((v >= 1), a2.length);
+        w.arrayLength(true, a2.length);
         for (const x3 of a2) {
           writeEndQuorumEpochRequestReplicaInfo(w, v, x3);
         }
@@ -182,7 +182,7 @@ export function readEndQuorumEpochRequestPartitionData(r: Reader, v: number): En
   m.leaderEpoch = r.int32();
   if (v <= 0) {
     {
-      const n0 = r.arrayLength((v >= 1));
+      const n0 = r.arrayLength(false);
       const a1: number[] = [];
       for (let i2 = 0; i2 < n0; i2++) {
         a1.push(r.int32());
@@ -192,7 +192,7 @@ export function readEndQuorumEpochRequestPartitionData(r: Reader, v: number): En
   }
   if (v >= 1) {
     {
-      const n3 = r.arrayLength((v >= 1));
+      const n3 = r.arrayLength(true);
       const a4: EndQuorumEpochRequestReplicaInfo[] = [];
       for (let i5 = 0; i5 < n3; i5++) {
         a4.push(readEndQuorumEpochRequestReplicaInfo(r, v));

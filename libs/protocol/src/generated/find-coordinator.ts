@@ -34,9 +34,9 @@ export function writeFindCoordinatorRequest(w: Writer, v: number, m: FindCoordin
       if (a0 === null) {
         throw new ProtocolError('null_not_allowed', 'FindCoordinatorRequest.coordinatorKeys is not nullable');
       } else {
-        w.arrayLength((v >= 3), a0.length);
+        w.arrayLength(true, a0.length);
         for (const x1 of a0) {
-          w.string((v >= 3), x1 as string);
+          w.string(true, x1 as string);
         }
       }
     }
@@ -57,10 +57,10 @@ export function readFindCoordinatorRequest(r: Reader, v: number): FindCoordinato
   }
   if (v >= 4) {
     {
-      const n0 = r.arrayLength((v >= 3));
+      const n0 = r.arrayLength(true);
       const a1: string[] = [];
       for (let i2 = 0; i2 < n0; i2++) {
-        a1.push(r.string((v >= 3)));
+        a1.push(r.string(true));
       }
       m.coordinatorKeys = a1;
     }
@@ -121,7 +121,7 @@ export function writeFindCoordinatorResponse(w: Writer, v: number, m: FindCoordi
       if (a0 === null) {
         throw new ProtocolError('null_not_allowed', 'FindCoordinatorResponse.coordinators is not nullable');
       } else {
-        w.arrayLength((v >= 3), a0.length);
+        w.arrayLength(true, a0.length);
         for (const x1 of a0) {
           writeFindCoordinatorResponseCoordinator(w, v, x1);
         }
@@ -156,7 +156,7 @@ export function readFindCoordinatorResponse(r: Reader, v: number): FindCoordinat
   }
   if (v >= 4) {
     {
-      const n0 = r.arrayLength((v >= 3));
+      const n0 = r.arrayLength(true);
       const a1: FindCoordinatorResponseCoordinator[] = [];
       for (let i2 = 0; i2 < n0; i2++) {
         a1.push(readFindCoordinatorResponseCoordinator(r, v));

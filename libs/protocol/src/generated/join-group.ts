@@ -24,7 +24,7 @@ export interface JoinGroupRequest {
   /** The unique name the for class of protocols implemented by the group we want to join. (versions 0-9) */
   protocolType: string;
   /** The list of protocols that the member supports. (versions 0-9) */
-  protocols: JoinGroupRequestJoinGroupRequestProtocol[];
+  protocols: JoinGroupRequestProtocol[];
   /** The reason why the member (re-)joins the group. (versions 8-9, nullable 8-9, default null) */
   reason?: string | null;
 }
@@ -48,12 +48,12 @@ export function writeJoinGroupRequest(w: Writer, v: number, m: JoinGroupRequest)
     } else {
       w.arrayLength((v >= 6), a0.length);
       for (const x1 of a0) {
-        writeJoinGroupRequestJoinGroupRequestProtocol(w, v, x1);
+        writeJoinGroupRequestProtocol(w, v, x1);
       }
     }
   }
   if (v >= 8) {
-    w.nullableString((v >= 6), (m.reason === undefined ? null : m.reason));
+    w.nullableString(true, (m.reason === undefined ? null : m.reason));
   }
   if (v >= 6) {
     w.uvarint(0);
@@ -74,14 +74,14 @@ export function readJoinGroupRequest(r: Reader, v: number): JoinGroupRequest {
   m.protocolType = r.string((v >= 6));
   {
     const n0 = r.arrayLength((v >= 6));
-    const a1: JoinGroupRequestJoinGroupRequestProtocol[] = [];
+    const a1: JoinGroupRequestProtocol[] = [];
     for (let i2 = 0; i2 < n0; i2++) {
-      a1.push(readJoinGroupRequestJoinGroupRequestProtocol(r, v));
+      a1.push(readJoinGroupRequestProtocol(r, v));
     }
     m.protocols = a1;
   }
   if (v >= 8) {
-    m.reason = r.nullableString((v >= 6));
+    m.reason = r.nullableString(true);
   }
   if (v >= 6) {
     r.skipTaggedFields();
@@ -93,14 +93,14 @@ export function readJoinGroupRequest(r: Reader, v: number): JoinGroupRequest {
  * The list of protocols that the member supports.
  * Versions 0-9.
  */
-export interface JoinGroupRequestJoinGroupRequestProtocol {
+export interface JoinGroupRequestProtocol {
   /** The protocol name. (versions 0-9) */
   name: string;
   /** The protocol metadata. (versions 0-9) */
   metadata: Buffer;
 }
 
-export function writeJoinGroupRequestJoinGroupRequestProtocol(w: Writer, v: number, m: JoinGroupRequestJoinGroupRequestProtocol): void {
+export function writeJoinGroupRequestProtocol(w: Writer, v: number, m: JoinGroupRequestProtocol): void {
   w.string((v >= 6), m.name as string);
   w.bytes((v >= 6), m.metadata as Buffer);
   if (v >= 6) {
@@ -108,8 +108,8 @@ export function writeJoinGroupRequestJoinGroupRequestProtocol(w: Writer, v: numb
   }
 }
 
-export function readJoinGroupRequestJoinGroupRequestProtocol(r: Reader, v: number): JoinGroupRequestJoinGroupRequestProtocol {
-  const m = {} as JoinGroupRequestJoinGroupRequestProtocol;
+export function readJoinGroupRequestProtocol(r: Reader, v: number): JoinGroupRequestProtocol {
+  const m = {} as JoinGroupRequestProtocol;
   m.name = r.string((v >= 6));
   m.metadata = r.bytes((v >= 6));
   if (v >= 6) {
@@ -140,7 +140,7 @@ export interface JoinGroupResponse {
   /** The member ID assigned by the group coordinator. (versions 0-9) */
   memberId: string;
   /**  (versions 0-9) */
-  members: JoinGroupResponseJoinGroupResponseMember[];
+  members: JoinGroupResponseMember[];
 }
 
 export function writeJoinGroupResponse(w: Writer, v: number, m: JoinGroupResponse): void {
@@ -150,7 +150,7 @@ export function writeJoinGroupResponse(w: Writer, v: number, m: JoinGroupRespons
   w.int16(m.errorCode);
   w.int32(m.generationId);
   if (v >= 7) {
-    w.nullableString((v >= 6), (m.protocolType === undefined ? null : m.protocolType));
+    w.nullableString(true, (m.protocolType === undefined ? null : m.protocolType));
   }
   if ((v >= 7)) w.nullableString((v >= 6), m.protocolName); else w.string((v >= 6), m.protocolName as string);
   w.string((v >= 6), m.leader as string);
@@ -166,7 +166,7 @@ export function writeJoinGroupResponse(w: Writer, v: number, m: JoinGroupRespons
     } else {
       w.arrayLength((v >= 6), a0.length);
       for (const x1 of a0) {
-        writeJoinGroupResponseJoinGroupResponseMember(w, v, x1);
+        writeJoinGroupResponseMember(w, v, x1);
       }
     }
   }
@@ -183,7 +183,7 @@ export function readJoinGroupResponse(r: Reader, v: number): JoinGroupResponse {
   m.errorCode = r.int16();
   m.generationId = r.int32();
   if (v >= 7) {
-    m.protocolType = r.nullableString((v >= 6));
+    m.protocolType = r.nullableString(true);
   }
   m.protocolName = (v >= 7) ? r.nullableString((v >= 6)) : r.string((v >= 6));
   m.leader = r.string((v >= 6));
@@ -193,9 +193,9 @@ export function readJoinGroupResponse(r: Reader, v: number): JoinGroupResponse {
   m.memberId = r.string((v >= 6));
   {
     const n0 = r.arrayLength((v >= 6));
-    const a1: JoinGroupResponseJoinGroupResponseMember[] = [];
+    const a1: JoinGroupResponseMember[] = [];
     for (let i2 = 0; i2 < n0; i2++) {
-      a1.push(readJoinGroupResponseJoinGroupResponseMember(r, v));
+      a1.push(readJoinGroupResponseMember(r, v));
     }
     m.members = a1;
   }
@@ -206,10 +206,10 @@ export function readJoinGroupResponse(r: Reader, v: number): JoinGroupResponse {
 }
 
 /**
- * JoinGroupResponseJoinGroupResponseMember
+ * JoinGroupResponseMember
  * Versions 0-9.
  */
-export interface JoinGroupResponseJoinGroupResponseMember {
+export interface JoinGroupResponseMember {
   /** The group member ID. (versions 0-9) */
   memberId: string;
   /** The unique identifier of the consumer instance provided by end user. (versions 5-9, nullable 5-9, default null) */
@@ -218,7 +218,7 @@ export interface JoinGroupResponseJoinGroupResponseMember {
   metadata: Buffer;
 }
 
-export function writeJoinGroupResponseJoinGroupResponseMember(w: Writer, v: number, m: JoinGroupResponseJoinGroupResponseMember): void {
+export function writeJoinGroupResponseMember(w: Writer, v: number, m: JoinGroupResponseMember): void {
   w.string((v >= 6), m.memberId as string);
   if (v >= 5) {
     w.nullableString((v >= 6), (m.groupInstanceId === undefined ? null : m.groupInstanceId));
@@ -229,8 +229,8 @@ export function writeJoinGroupResponseJoinGroupResponseMember(w: Writer, v: numb
   }
 }
 
-export function readJoinGroupResponseJoinGroupResponseMember(r: Reader, v: number): JoinGroupResponseJoinGroupResponseMember {
-  const m = {} as JoinGroupResponseJoinGroupResponseMember;
+export function readJoinGroupResponseMember(r: Reader, v: number): JoinGroupResponseMember {
+  const m = {} as JoinGroupResponseMember;
   m.memberId = r.string((v >= 6));
   if (v >= 5) {
     m.groupInstanceId = r.nullableString((v >= 6));

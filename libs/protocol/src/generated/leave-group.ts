@@ -22,7 +22,7 @@ export interface LeaveGroupRequest {
 export function writeLeaveGroupRequest(w: Writer, v: number, m: LeaveGroupRequest): void {
   w.string((v >= 4), m.groupId as string);
   if (v <= 2) {
-    w.string((v >= 4), (m.memberId ?? "") as string);
+    w.string(false, (m.memberId ?? "") as string);
   }
   if (!(v <= 2) && m.memberId !== undefined && !(m.memberId === "")) throw new ProtocolError('unsupported_field', `LeaveGroupRequest.memberId is not in version ${v}`);
   if (v >= 3) {
@@ -48,7 +48,7 @@ export function readLeaveGroupRequest(r: Reader, v: number): LeaveGroupRequest {
   const m = {} as LeaveGroupRequest;
   m.groupId = r.string((v >= 4));
   if (v <= 2) {
-    m.memberId = r.string((v >= 4));
+    m.memberId = r.string(false);
   }
   if (v >= 3) {
     {
@@ -83,7 +83,7 @@ export function writeLeaveGroupRequestMemberIdentity(w: Writer, v: number, m: Le
   w.string((v >= 4), m.memberId as string);
   w.nullableString((v >= 4), m.groupInstanceId);
   if (v >= 5) {
-    w.nullableString((v >= 4), (m.reason === undefined ? null : m.reason));
+    w.nullableString(true, (m.reason === undefined ? null : m.reason));
   }
   if (v >= 4) {
     w.uvarint(0);
@@ -95,7 +95,7 @@ export function readLeaveGroupRequestMemberIdentity(r: Reader, v: number): Leave
   m.memberId = r.string((v >= 4));
   m.groupInstanceId = r.nullableString((v >= 4));
   if (v >= 5) {
-    m.reason = r.nullableString((v >= 4));
+    m.reason = r.nullableString(true);
   }
   if (v >= 4) {
     r.skipTaggedFields();

@@ -24,9 +24,9 @@ export function writeListGroupsRequest(w: Writer, v: number, m: ListGroupsReques
       if (a0 === null) {
         throw new ProtocolError('null_not_allowed', 'ListGroupsRequest.statesFilter is not nullable');
       } else {
-        w.arrayLength((v >= 3), a0.length);
+        w.arrayLength(true, a0.length);
         for (const x1 of a0) {
-          w.string((v >= 3), x1 as string);
+          w.string(true, x1 as string);
         }
       }
     }
@@ -38,9 +38,9 @@ export function writeListGroupsRequest(w: Writer, v: number, m: ListGroupsReques
       if (a2 === null) {
         throw new ProtocolError('null_not_allowed', 'ListGroupsRequest.typesFilter is not nullable');
       } else {
-        w.arrayLength((v >= 3), a2.length);
+        w.arrayLength(true, a2.length);
         for (const x3 of a2) {
-          w.string((v >= 3), x3 as string);
+          w.string(true, x3 as string);
         }
       }
     }
@@ -55,20 +55,20 @@ export function readListGroupsRequest(r: Reader, v: number): ListGroupsRequest {
   const m = {} as ListGroupsRequest;
   if (v >= 4) {
     {
-      const n0 = r.arrayLength((v >= 3));
+      const n0 = r.arrayLength(true);
       const a1: string[] = [];
       for (let i2 = 0; i2 < n0; i2++) {
-        a1.push(r.string((v >= 3)));
+        a1.push(r.string(true));
       }
       m.statesFilter = a1;
     }
   }
   if (v >= 5) {
     {
-      const n3 = r.arrayLength((v >= 3));
+      const n3 = r.arrayLength(true);
       const a4: string[] = [];
       for (let i5 = 0; i5 < n3; i5++) {
-        a4.push(r.string((v >= 3)));
+        a4.push(r.string(true));
       }
       m.typesFilter = a4;
     }
@@ -152,10 +152,10 @@ export function writeListGroupsResponseListedGroup(w: Writer, v: number, m: List
   w.string((v >= 3), m.groupId as string);
   w.string((v >= 3), m.protocolType as string);
   if (v >= 4) {
-    w.string((v >= 3), (m.groupState ?? "") as string);
+    w.string(true, (m.groupState ?? "") as string);
   }
   if (v >= 5) {
-    w.string((v >= 3), (m.groupType ?? "") as string);
+    w.string(true, (m.groupType ?? "") as string);
   }
   if (v >= 3) {
     w.uvarint(0);
@@ -167,10 +167,10 @@ export function readListGroupsResponseListedGroup(r: Reader, v: number): ListGro
   m.groupId = r.string((v >= 3));
   m.protocolType = r.string((v >= 3));
   if (v >= 4) {
-    m.groupState = r.string((v >= 3));
+    m.groupState = r.string(true);
   }
   if (v >= 5) {
-    m.groupType = r.string((v >= 3));
+    m.groupType = r.string(true);
   }
   if (v >= 3) {
     r.skipTaggedFields();

@@ -285,7 +285,7 @@ export function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, 
       if (a0 === null) {
         throw new ProtocolError('null_not_allowed', 'ListOffsetsResponseListOffsetsPartitionResponse.oldStyleOffsets is not nullable');
       } else {
-        w.arrayLength((v >= 6), a0.length);
+        w.arrayLength(false, a0.length);
         for (const x1 of a0) {
           w.int64(x1);
         }
@@ -316,7 +316,7 @@ export function readListOffsetsResponseListOffsetsPartitionResponse(r: Reader, v
   m.errorCode = r.int16();
   if (v <= 0) {
     {
-      const n0 = r.arrayLength((v >= 6));
+      const n0 = r.arrayLength(false);
       const a1: bigint[] = [];
       for (let i2 = 0; i2 < n0; i2++) {
         a1.push(r.int64());

@@ -12,7 +12,7 @@ import { EMPTY_BYTES, ZERO_UUID } from '../values';
  */
 export interface MetadataRequest {
   /** The topics to fetch metadata for. (versions 0-12, nullable 1-12) */
-  topics: MetadataRequestMetadataRequestTopic[] | null;
+  topics: MetadataRequestTopic[] | null;
   /** If this is true, the broker may auto-create topics that we requested which do not already exist, if it is configured to do so. (versions 4-12, default true) */
   allowAutoTopicCreation?: boolean;
   /** Whether to include cluster authorized operations. (versions 8-10) */
@@ -30,7 +30,7 @@ export function writeMetadataRequest(w: Writer, v: number, m: MetadataRequest): 
     } else {
       w.arrayLength((v >= 9), a0.length);
       for (const x1 of a0) {
-        writeMetadataRequestMetadataRequestTopic(w, v, x1);
+        writeMetadataRequestTopic(w, v, x1);
       }
     }
   }
@@ -58,9 +58,9 @@ export function readMetadataRequest(r: Reader, v: number): MetadataRequest {
     if (n0 < 0) {
       m.topics = null;
     } else {
-      const a1: MetadataRequestMetadataRequestTopic[] = [];
+      const a1: MetadataRequestTopic[] = [];
       for (let i2 = 0; i2 < n0; i2++) {
-        a1.push(readMetadataRequestMetadataRequestTopic(r, v));
+        a1.push(readMetadataRequestTopic(r, v));
       }
       m.topics = a1;
     }
@@ -84,14 +84,14 @@ export function readMetadataRequest(r: Reader, v: number): MetadataRequest {
  * The topics to fetch metadata for.
  * Versions 0-12.
  */
-export interface MetadataRequestMetadataRequestTopic {
+export interface MetadataRequestTopic {
   /** The topic id. (versions 10-12) */
   topicId?: string;
   /** The topic name. (versions 0-12, nullable 10-12) */
   name: string | null;
 }
 
-export function writeMetadataRequestMetadataRequestTopic(w: Writer, v: number, m: MetadataRequestMetadataRequestTopic): void {
+export function writeMetadataRequestTopic(w: Writer, v: number, m: MetadataRequestTopic): void {
   if (v >= 10) {
     w.uuid((m.topicId ?? ZERO_UUID));
   }
@@ -101,8 +101,8 @@ export function writeMetadataRequestMetadataRequestTopic(w: Writer, v: number, m
   }
 }
 
-export function readMetadataRequestMetadataRequestTopic(r: Reader, v: number): MetadataRequestMetadataRequestTopic {
-  const m = {} as MetadataRequestMetadataRequestTopic;
+export function readMetadataRequestTopic(r: Reader, v: number): MetadataRequestTopic {
+  const m = {} as MetadataRequestTopic;
   if (v >= 10) {
     m.topicId = r.uuid();
   }
@@ -121,13 +121,13 @@ export interface MetadataResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 3-12) */
   throttleTimeMs?: number;
   /** A list of brokers present in the cluster. (versions 0-12) */
-  brokers: MetadataResponseMetadataResponseBroker[];
+  brokers: MetadataResponseBroker[];
   /** The cluster ID that responding broker belongs to. (versions 2-12, nullable 2-12, default null) */
   clusterId?: string | null;
   /** The ID of the controller broker. (versions 1-12, default -1) */
   controllerId?: number;
   /** Each topic in the response. (versions 0-12) */
-  topics: MetadataResponseMetadataResponseTopic[];
+  topics: MetadataResponseTopic[];
   /** 32-bit bitfield to represent authorized operations for this cluster. (versions 8-10, default -2147483648) */
   clusterAuthorizedOperations?: number;
 }
@@ -143,7 +143,7 @@ export function writeMetadataResponse(w: Writer, v: number, m: MetadataResponse)
     } else {
       w.arrayLength((v >= 9), a0.length);
       for (const x1 of a0) {
-        writeMetadataResponseMetadataResponseBroker(w, v, x1);
+        writeMetadataResponseBroker(w, v, x1);
       }
     }
   }
@@ -160,7 +160,7 @@ export function writeMetadataResponse(w: Writer, v: number, m: MetadataResponse)
     } else {
       w.arrayLength((v >= 9), a2.length);
       for (const x3 of a2) {
-        writeMetadataResponseMetadataResponseTopic(w, v, x3);
+        writeMetadataResponseTopic(w, v, x3);
       }
     }
   }
@@ -180,9 +180,9 @@ export function readMetadataResponse(r: Reader, v: number): MetadataResponse {
   }
   {
     const n0 = r.arrayLength((v >= 9));
-    const a1: MetadataResponseMetadataResponseBroker[] = [];
+    const a1: MetadataResponseBroker[] = [];
     for (let i2 = 0; i2 < n0; i2++) {
-      a1.push(readMetadataResponseMetadataResponseBroker(r, v));
+      a1.push(readMetadataResponseBroker(r, v));
     }
     m.brokers = a1;
   }
@@ -194,9 +194,9 @@ export function readMetadataResponse(r: Reader, v: number): MetadataResponse {
   }
   {
     const n3 = r.arrayLength((v >= 9));
-    const a4: MetadataResponseMetadataResponseTopic[] = [];
+    const a4: MetadataResponseTopic[] = [];
     for (let i5 = 0; i5 < n3; i5++) {
-      a4.push(readMetadataResponseMetadataResponseTopic(r, v));
+      a4.push(readMetadataResponseTopic(r, v));
     }
     m.topics = a4;
   }
@@ -213,7 +213,7 @@ export function readMetadataResponse(r: Reader, v: number): MetadataResponse {
  * A list of brokers present in the cluster.
  * Versions 0-12.
  */
-export interface MetadataResponseMetadataResponseBroker {
+export interface MetadataResponseBroker {
   /** The broker ID. (versions 0-12) */
   nodeId: number;
   /** The broker hostname. (versions 0-12) */
@@ -224,7 +224,7 @@ export interface MetadataResponseMetadataResponseBroker {
   rack?: string | null;
 }
 
-export function writeMetadataResponseMetadataResponseBroker(w: Writer, v: number, m: MetadataResponseMetadataResponseBroker): void {
+export function writeMetadataResponseBroker(w: Writer, v: number, m: MetadataResponseBroker): void {
   w.int32(m.nodeId);
   w.string((v >= 9), m.host as string);
   w.int32(m.port);
@@ -236,8 +236,8 @@ export function writeMetadataResponseMetadataResponseBroker(w: Writer, v: number
   }
 }
 
-export function readMetadataResponseMetadataResponseBroker(r: Reader, v: number): MetadataResponseMetadataResponseBroker {
-  const m = {} as MetadataResponseMetadataResponseBroker;
+export function readMetadataResponseBroker(r: Reader, v: number): MetadataResponseBroker {
+  const m = {} as MetadataResponseBroker;
   m.nodeId = r.int32();
   m.host = r.string((v >= 9));
   m.port = r.int32();
@@ -254,7 +254,7 @@ export function readMetadataResponseMetadataResponseBroker(r: Reader, v: number)
  * Each topic in the response.
  * Versions 0-12.
  */
-export interface MetadataResponseMetadataResponseTopic {
+export interface MetadataResponseTopic {
   /** The topic error, or 0 if there was no error. (versions 0-12) */
   errorCode: number;
   /** The topic name. Null for non-existing topics queried by ID. This is never null when ErrorCode is zero. One of Name and TopicId is always populated. (versions 0-12, nullable 12) */
@@ -264,12 +264,12 @@ export interface MetadataResponseMetadataResponseTopic {
   /** True if the topic is internal. (versions 1-12, default false) */
   isInternal?: boolean;
   /** Each partition in the topic. (versions 0-12) */
-  partitions: MetadataResponseMetadataResponsePartition[];
+  partitions: MetadataResponsePartition[];
   /** 32-bit bitfield to represent authorized operations for this topic. (versions 8-12, default -2147483648) */
   topicAuthorizedOperations?: number;
 }
 
-export function writeMetadataResponseMetadataResponseTopic(w: Writer, v: number, m: MetadataResponseMetadataResponseTopic): void {
+export function writeMetadataResponseTopic(w: Writer, v: number, m: MetadataResponseTopic): void {
   w.int16(m.errorCode);
   if ((v >= 12)) w.nullableString((v >= 9), m.name); else w.string((v >= 9), m.name as string);
   if (v >= 10) {
@@ -281,25 +281,25 @@ export function writeMetadataResponseMetadataResponseTopic(w: Writer, v: number,
   {
     const a0 = m.partitions;
     if (a0 === null) {
-      throw new ProtocolError('null_not_allowed', 'MetadataResponseMetadataResponseTopic.partitions is not nullable');
+      throw new ProtocolError('null_not_allowed', 'MetadataResponseTopic.partitions is not nullable');
     } else {
       w.arrayLength((v >= 9), a0.length);
       for (const x1 of a0) {
-        writeMetadataResponseMetadataResponsePartition(w, v, x1);
+        writeMetadataResponsePartition(w, v, x1);
       }
     }
   }
   if (v >= 8) {
     w.int32((m.topicAuthorizedOperations ?? -2147483648));
   }
-  if (!(v >= 8) && m.topicAuthorizedOperations !== undefined && !(m.topicAuthorizedOperations === -2147483648)) throw new ProtocolError('unsupported_field', `MetadataResponseMetadataResponseTopic.topicAuthorizedOperations is not in version ${v}`);
+  if (!(v >= 8) && m.topicAuthorizedOperations !== undefined && !(m.topicAuthorizedOperations === -2147483648)) throw new ProtocolError('unsupported_field', `MetadataResponseTopic.topicAuthorizedOperations is not in version ${v}`);
   if (v >= 9) {
     w.uvarint(0);
   }
 }
 
-export function readMetadataResponseMetadataResponseTopic(r: Reader, v: number): MetadataResponseMetadataResponseTopic {
-  const m = {} as MetadataResponseMetadataResponseTopic;
+export function readMetadataResponseTopic(r: Reader, v: number): MetadataResponseTopic {
+  const m = {} as MetadataResponseTopic;
   m.errorCode = r.int16();
   m.name = (v >= 12) ? r.nullableString((v >= 9)) : r.string((v >= 9));
   if (v >= 10) {
@@ -310,9 +310,9 @@ export function readMetadataResponseMetadataResponseTopic(r: Reader, v: number):
   }
   {
     const n0 = r.arrayLength((v >= 9));
-    const a1: MetadataResponseMetadataResponsePartition[] = [];
+    const a1: MetadataResponsePartition[] = [];
     for (let i2 = 0; i2 < n0; i2++) {
-      a1.push(readMetadataResponseMetadataResponsePartition(r, v));
+      a1.push(readMetadataResponsePartition(r, v));
     }
     m.partitions = a1;
   }
@@ -329,7 +329,7 @@ export function readMetadataResponseMetadataResponseTopic(r: Reader, v: number):
  * Each partition in the topic.
  * Versions 0-12.
  */
-export interface MetadataResponseMetadataResponsePartition {
+export interface MetadataResponsePartition {
   /** The partition error, or 0 if there was no error. (versions 0-12) */
   errorCode: number;
   /** The partition index. (versions 0-12) */
@@ -346,7 +346,7 @@ export interface MetadataResponseMetadataResponsePartition {
   offlineReplicas?: number[];
 }
 
-export function writeMetadataResponseMetadataResponsePartition(w: Writer, v: number, m: MetadataResponseMetadataResponsePartition): void {
+export function writeMetadataResponsePartition(w: Writer, v: number, m: MetadataResponsePartition): void {
   w.int16(m.errorCode);
   w.int32(m.partitionIndex);
   w.int32(m.leaderId);
@@ -356,7 +356,7 @@ export function writeMetadataResponseMetadataResponsePartition(w: Writer, v: num
   {
     const a0 = m.replicaNodes;
     if (a0 === null) {
-      throw new ProtocolError('null_not_allowed', 'MetadataResponseMetadataResponsePartition.replicaNodes is not nullable');
+      throw new ProtocolError('null_not_allowed', 'MetadataResponsePartition.replicaNodes is not nullable');
     } else {
       w.arrayLength((v >= 9), a0.length);
       for (const x1 of a0) {
@@ -367,7 +367,7 @@ export function writeMetadataResponseMetadataResponsePartition(w: Writer, v: num
   {
     const a2 = m.isrNodes;
     if (a2 === null) {
-      throw new ProtocolError('null_not_allowed', 'MetadataResponseMetadataResponsePartition.isrNodes is not nullable');
+      throw new ProtocolError('null_not_allowed', 'MetadataResponsePartition.isrNodes is not nullable');
     } else {
       w.arrayLength((v >= 9), a2.length);
       for (const x3 of a2) {
@@ -379,7 +379,7 @@ export function writeMetadataResponseMetadataResponsePartition(w: Writer, v: num
     {
       const a4 = (m.offlineReplicas ?? []);
       if (a4 === null) {
-        throw new ProtocolError('null_not_allowed', 'MetadataResponseMetadataResponsePartition.offlineReplicas is not nullable');
+        throw new ProtocolError('null_not_allowed', 'MetadataResponsePartition.offlineReplicas is not nullable');
       } else {
         w.arrayLength((v >= 9), a4.length);
         for (const x5 of a4) {
@@ -393,8 +393,8 @@ export function writeMetadataResponseMetadataResponsePartition(w: Writer, v: num
   }
 }
 
-export function readMetadataResponseMetadataResponsePartition(r: Reader, v: number): MetadataResponseMetadataResponsePartition {
-  const m = {} as MetadataResponseMetadataResponsePartition;
+export function readMetadataResponsePartition(r: Reader, v: number): MetadataResponsePartition {
+  const m = {} as MetadataResponsePartition;
   m.errorCode = r.int16();
   m.partitionIndex = r.int32();
   m.leaderId = r.int32();

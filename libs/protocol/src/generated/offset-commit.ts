@@ -22,7 +22,7 @@ export interface OffsetCommitRequest {
   /** The time period in ms to retain the offset. (versions 2-4, default -1) */
   retentionTimeMs?: bigint;
   /** The topics to commit offsets for. (versions 0-9) */
-  topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+  topics: OffsetCommitRequestTopic[];
 }
 
 export function writeOffsetCommitRequest(w: Writer, v: number, m: OffsetCommitRequest): void {
@@ -47,7 +47,7 @@ export function writeOffsetCommitRequest(w: Writer, v: number, m: OffsetCommitRe
     } else {
       w.arrayLength((v >= 8), a0.length);
       for (const x1 of a0) {
-        writeOffsetCommitRequestOffsetCommitRequestTopic(w, v, x1);
+        writeOffsetCommitRequestTopic(w, v, x1);
       }
     }
   }
@@ -73,9 +73,9 @@ export function readOffsetCommitRequest(r: Reader, v: number): OffsetCommitReque
   }
   {
     const n0 = r.arrayLength((v >= 8));
-    const a1: OffsetCommitRequestOffsetCommitRequestTopic[] = [];
+    const a1: OffsetCommitRequestTopic[] = [];
     for (let i2 = 0; i2 < n0; i2++) {
-      a1.push(readOffsetCommitRequestOffsetCommitRequestTopic(r, v));
+      a1.push(readOffsetCommitRequestTopic(r, v));
     }
     m.topics = a1;
   }
@@ -89,23 +89,23 @@ export function readOffsetCommitRequest(r: Reader, v: number): OffsetCommitReque
  * The topics to commit offsets for.
  * Versions 0-9.
  */
-export interface OffsetCommitRequestOffsetCommitRequestTopic {
+export interface OffsetCommitRequestTopic {
   /** The topic name. (versions 0-9) */
   name: string;
   /** Each partition to commit offsets for. (versions 0-9) */
-  partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
+  partitions: OffsetCommitRequestPartition[];
 }
 
-export function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, v: number, m: OffsetCommitRequestOffsetCommitRequestTopic): void {
+export function writeOffsetCommitRequestTopic(w: Writer, v: number, m: OffsetCommitRequestTopic): void {
   w.string((v >= 8), m.name as string);
   {
     const a0 = m.partitions;
     if (a0 === null) {
-      throw new ProtocolError('null_not_allowed', 'OffsetCommitRequestOffsetCommitRequestTopic.partitions is not nullable');
+      throw new ProtocolError('null_not_allowed', 'OffsetCommitRequestTopic.partitions is not nullable');
     } else {
       w.arrayLength((v >= 8), a0.length);
       for (const x1 of a0) {
-        writeOffsetCommitRequestOffsetCommitRequestPartition(w, v, x1);
+        writeOffsetCommitRequestPartition(w, v, x1);
       }
     }
   }
@@ -114,14 +114,14 @@ export function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, v: n
   }
 }
 
-export function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, v: number): OffsetCommitRequestOffsetCommitRequestTopic {
-  const m = {} as OffsetCommitRequestOffsetCommitRequestTopic;
+export function readOffsetCommitRequestTopic(r: Reader, v: number): OffsetCommitRequestTopic {
+  const m = {} as OffsetCommitRequestTopic;
   m.name = r.string((v >= 8));
   {
     const n0 = r.arrayLength((v >= 8));
-    const a1: OffsetCommitRequestOffsetCommitRequestPartition[] = [];
+    const a1: OffsetCommitRequestPartition[] = [];
     for (let i2 = 0; i2 < n0; i2++) {
-      a1.push(readOffsetCommitRequestOffsetCommitRequestPartition(r, v));
+      a1.push(readOffsetCommitRequestPartition(r, v));
     }
     m.partitions = a1;
   }
@@ -135,7 +135,7 @@ export function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, v: nu
  * Each partition to commit offsets for.
  * Versions 0-9.
  */
-export interface OffsetCommitRequestOffsetCommitRequestPartition {
+export interface OffsetCommitRequestPartition {
   /** The partition index. (versions 0-9) */
   partitionIndex: number;
   /** The message offset to be committed. (versions 0-9) */
@@ -148,7 +148,7 @@ export interface OffsetCommitRequestOffsetCommitRequestPartition {
   committedMetadata: string | null;
 }
 
-export function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, v: number, m: OffsetCommitRequestOffsetCommitRequestPartition): void {
+export function writeOffsetCommitRequestPartition(w: Writer, v: number, m: OffsetCommitRequestPartition): void {
   w.int32(m.partitionIndex);
   w.int64(m.committedOffset);
   if (v >= 6) {
@@ -157,15 +157,15 @@ export function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, 
   if (v >= 1 && v <= 1) {
     w.int64((m.commitTimestamp ?? -1n));
   }
-  if (!(v >= 1 && v <= 1) && m.commitTimestamp !== undefined && !(m.commitTimestamp === -1n)) throw new ProtocolError('unsupported_field', `OffsetCommitRequestOffsetCommitRequestPartition.commitTimestamp is not in version ${v}`);
+  if (!(v >= 1 && v <= 1) && m.commitTimestamp !== undefined && !(m.commitTimestamp === -1n)) throw new ProtocolError('unsupported_field', `OffsetCommitRequestPartition.commitTimestamp is not in version ${v}`);
   w.nullableString((v >= 8), m.committedMetadata);
   if (v >= 8) {
     w.uvarint(0);
   }
 }
 
-export function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, v: number): OffsetCommitRequestOffsetCommitRequestPartition {
-  const m = {} as OffsetCommitRequestOffsetCommitRequestPartition;
+export function readOffsetCommitRequestPartition(r: Reader, v: number): OffsetCommitRequestPartition {
+  const m = {} as OffsetCommitRequestPartition;
   m.partitionIndex = r.int32();
   m.committedOffset = r.int64();
   if (v >= 6) {
@@ -189,7 +189,7 @@ export interface OffsetCommitResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 3-9) */
   throttleTimeMs?: number;
   /** The responses for each topic. (versions 0-9) */
-  topics: OffsetCommitResponseOffsetCommitResponseTopic[];
+  topics: OffsetCommitResponseTopic[];
 }
 
 export function writeOffsetCommitResponse(w: Writer, v: number, m: OffsetCommitResponse): void {
@@ -203,7 +203,7 @@ export function writeOffsetCommitResponse(w: Writer, v: number, m: OffsetCommitR
     } else {
       w.arrayLength((v >= 8), a0.length);
       for (const x1 of a0) {
-        writeOffsetCommitResponseOffsetCommitResponseTopic(w, v, x1);
+        writeOffsetCommitResponseTopic(w, v, x1);
       }
     }
   }
@@ -219,9 +219,9 @@ export function readOffsetCommitResponse(r: Reader, v: number): OffsetCommitResp
   }
   {
     const n0 = r.arrayLength((v >= 8));
-    const a1: OffsetCommitResponseOffsetCommitResponseTopic[] = [];
+    const a1: OffsetCommitResponseTopic[] = [];
     for (let i2 = 0; i2 < n0; i2++) {
-      a1.push(readOffsetCommitResponseOffsetCommitResponseTopic(r, v));
+      a1.push(readOffsetCommitResponseTopic(r, v));
     }
     m.topics = a1;
   }
@@ -235,23 +235,23 @@ export function readOffsetCommitResponse(r: Reader, v: number): OffsetCommitResp
  * The responses for each topic.
  * Versions 0-9.
  */
-export interface OffsetCommitResponseOffsetCommitResponseTopic {
+export interface OffsetCommitResponseTopic {
   /** The topic name. (versions 0-9) */
   name: string;
   /** The responses for each partition in the topic. (versions 0-9) */
-  partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
+  partitions: OffsetCommitResponsePartition[];
 }
 
-export function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, v: number, m: OffsetCommitResponseOffsetCommitResponseTopic): void {
+export function writeOffsetCommitResponseTopic(w: Writer, v: number, m: OffsetCommitResponseTopic): void {
   w.string((v >= 8), m.name as string);
   {
     const a0 = m.partitions;
     if (a0 === null) {
-      throw new ProtocolError('null_not_allowed', 'OffsetCommitResponseOffsetCommitResponseTopic.partitions is not nullable');
+      throw new ProtocolError('null_not_allowed', 'OffsetCommitResponseTopic.partitions is not nullable');
     } else {
       w.arrayLength((v >= 8), a0.length);
       for (const x1 of a0) {
-        writeOffsetCommitResponseOffsetCommitResponsePartition(w, v, x1);
+        writeOffsetCommitResponsePartition(w, v, x1);
       }
     }
   }
@@ -260,14 +260,14 @@ export function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, v:
   }
 }
 
-export function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, v: number): OffsetCommitResponseOffsetCommitResponseTopic {
-  const m = {} as OffsetCommitResponseOffsetCommitResponseTopic;
+export function readOffsetCommitResponseTopic(r: Reader, v: number): OffsetCommitResponseTopic {
+  const m = {} as OffsetCommitResponseTopic;
   m.name = r.string((v >= 8));
   {
     const n0 = r.arrayLength((v >= 8));
-    const a1: OffsetCommitResponseOffsetCommitResponsePartition[] = [];
+    const a1: OffsetCommitResponsePartition[] = [];
     for (let i2 = 0; i2 < n0; i2++) {
-      a1.push(readOffsetCommitResponseOffsetCommitResponsePartition(r, v));
+      a1.push(readOffsetCommitResponsePartition(r, v));
     }
     m.partitions = a1;
   }
@@ -281,14 +281,14 @@ export function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, v: 
  * The responses for each partition in the topic.
  * Versions 0-9.
  */
-export interface OffsetCommitResponseOffsetCommitResponsePartition {
+export interface OffsetCommitResponsePartition {
   /** The partition index. (versions 0-9) */
   partitionIndex: number;
   /** The error code, or 0 if there was no error. (versions 0-9) */
   errorCode: number;
 }
 
-export function writeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, v: number, m: OffsetCommitResponseOffsetCommitResponsePartition): void {
+export function writeOffsetCommitResponsePartition(w: Writer, v: number, m: OffsetCommitResponsePartition): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   if (v >= 8) {
@@ -296,8 +296,8 @@ export function writeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer
   }
 }
 
-export function readOffsetCommitResponseOffsetCommitResponsePartition(r: Reader, v: number): OffsetCommitResponseOffsetCommitResponsePartition {
-  const m = {} as OffsetCommitResponseOffsetCommitResponsePartition;
+export function readOffsetCommitResponsePartition(r: Reader, v: number): OffsetCommitResponsePartition {
+  const m = {} as OffsetCommitResponsePartition;
   m.partitionIndex = r.int32();
   m.errorCode = r.int16();
   if (v >= 8) {

@@ -14,9 +14,9 @@ export interface OffsetFetchRequest {
   /** The group to fetch offsets for. (versions 0-7) */
   groupId?: string;
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. (versions 0-7, nullable 2-7) */
-  topics?: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
+  topics?: OffsetFetchRequestTopic[] | null;
   /** Each group we would like to fetch offsets for (versions 8-9) */
-  groups?: OffsetFetchRequestOffsetFetchRequestGroup[];
+  groups?: OffsetFetchRequestGroup[];
   /** Whether broker should hold on returning unstable offsets but set a retriable error code for the partitions. (versions 7-9, default false) */
   requireStable?: boolean;
 }
@@ -35,7 +35,7 @@ export function writeOffsetFetchRequest(w: Writer, v: number, m: OffsetFetchRequ
       } else {
         w.arrayLength((v >= 6), a0.length);
         for (const x1 of a0) {
-          writeOffsetFetchRequestOffsetFetchRequestTopic(w, v, x1);
+          writeOffsetFetchRequestTopic(w, v, x1);
         }
       }
     }
@@ -47,9 +47,9 @@ export function writeOffsetFetchRequest(w: Writer, v: number, m: OffsetFetchRequ
       if (a2 === null) {
         throw new ProtocolError('null_not_allowed', 'OffsetFetchRequest.groups is not nullable');
       } else {
-        w.arrayLength((v >= 6), a2.length);
+        w.arrayLength(true, a2.length);
         for (const x3 of a2) {
-          writeOffsetFetchRequestOffsetFetchRequestGroup(w, v, x3);
+          writeOffsetFetchRequestGroup(w, v, x3);
         }
       }
     }
@@ -75,9 +75,9 @@ export function readOffsetFetchRequest(r: Reader, v: number): OffsetFetchRequest
       if (n0 < 0) {
         m.topics = null;
       } else {
-        const a1: OffsetFetchRequestOffsetFetchRequestTopic[] = [];
+        const a1: OffsetFetchRequestTopic[] = [];
         for (let i2 = 0; i2 < n0; i2++) {
-          a1.push(readOffsetFetchRequestOffsetFetchRequestTopic(r, v));
+          a1.push(readOffsetFetchRequestTopic(r, v));
         }
         m.topics = a1;
       }
@@ -85,10 +85,10 @@ export function readOffsetFetchRequest(r: Reader, v: number): OffsetFetchRequest
   }
   if (v >= 8) {
     {
-      const n3 = r.arrayLength((v >= 6));
-      const a4: OffsetFetchRequestOffsetFetchRequestGroup[] = [];
+      const n3 = r.arrayLength(true);
+      const a4: OffsetFetchRequestGroup[] = [];
       for (let i5 = 0; i5 < n3; i5++) {
-        a4.push(readOffsetFetchRequestOffsetFetchRequestGroup(r, v));
+        a4.push(readOffsetFetchRequestGroup(r, v));
       }
       m.groups = a4;
     }
@@ -106,19 +106,19 @@ export function readOffsetFetchRequest(r: Reader, v: number): OffsetFetchRequest
  * Each topic we would like to fetch offsets for, or null to fetch offsets for all topics.
  * Versions 0-7.
  */
-export interface OffsetFetchRequestOffsetFetchRequestTopic {
+export interface OffsetFetchRequestTopic {
   /** The topic name. (versions 0-7) */
   name: string;
   /** The partition indexes we would like to fetch offsets for. (versions 0-7) */
   partitionIndexes: number[];
 }
 
-export function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, v: number, m: OffsetFetchRequestOffsetFetchRequestTopic): void {
+export function writeOffsetFetchRequestTopic(w: Writer, v: number, m: OffsetFetchRequestTopic): void {
   w.string((v >= 6), m.name as string);
   {
     const a0 = m.partitionIndexes;
     if (a0 === null) {
-      throw new ProtocolError('null_not_allowed', 'OffsetFetchRequestOffsetFetchRequestTopic.partitionIndexes is not nullable');
+      throw new ProtocolError('null_not_allowed', 'OffsetFetchRequestTopic.partitionIndexes is not nullable');
     } else {
       w.arrayLength((v >= 6), a0.length);
       for (const x1 of a0) {
@@ -131,8 +131,8 @@ export function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, v: num
   }
 }
 
-export function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, v: number): OffsetFetchRequestOffsetFetchRequestTopic {
-  const m = {} as OffsetFetchRequestOffsetFetchRequestTopic;
+export function readOffsetFetchRequestTopic(r: Reader, v: number): OffsetFetchRequestTopic {
+  const m = {} as OffsetFetchRequestTopic;
   m.name = r.string((v >= 6));
   {
     const n0 = r.arrayLength((v >= 6));
@@ -152,7 +152,7 @@ export function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, v: numb
  * Each group we would like to fetch offsets for
  * Versions 8-9.
  */
-export interface OffsetFetchRequestOffsetFetchRequestGroup {
+export interface OffsetFetchRequestGroup {
   /** The group ID. (versions 8-9) */
   groupId: string;
   /** The member ID assigned by the group coordinator if using the new consumer protocol (KIP-848). (versions 9, nullable 9, default null) */
@@ -160,10 +160,10 @@ export interface OffsetFetchRequestOffsetFetchRequestGroup {
   /** The member epoch if using the new consumer protocol (KIP-848). (versions 9, default -1) */
   memberEpoch?: number;
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. (versions 8-9, nullable 8-9) */
-  topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
+  topics: OffsetFetchRequestTopics[] | null;
 }
 
-export function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: number, m: OffsetFetchRequestOffsetFetchRequestGroup): void {
+export function writeOffsetFetchRequestGroup(w: Writer, v: number, m: OffsetFetchRequestGroup): void {
   w.string(true, m.groupId as string);
   if (v >= 9) {
     w.nullableString(true, (m.memberId === undefined ? null : m.memberId));
@@ -178,7 +178,7 @@ export function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: num
     } else {
       w.arrayLength(true, a0.length);
       for (const x1 of a0) {
-        writeOffsetFetchRequestOffsetFetchRequestTopics(w, v, x1);
+        writeOffsetFetchRequestTopics(w, v, x1);
       }
     }
   }
@@ -187,8 +187,8 @@ export function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: num
   }
 }
 
-export function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, v: number): OffsetFetchRequestOffsetFetchRequestGroup {
-  const m = {} as OffsetFetchRequestOffsetFetchRequestGroup;
+export function readOffsetFetchRequestGroup(r: Reader, v: number): OffsetFetchRequestGroup {
+  const m = {} as OffsetFetchRequestGroup;
   m.groupId = r.string(true);
   if (v >= 9) {
     m.memberId = r.nullableString(true);
@@ -201,9 +201,9 @@ export function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, v: numb
     if (n0 < 0) {
       m.topics = null;
     } else {
-      const a1: OffsetFetchRequestOffsetFetchRequestTopics[] = [];
+      const a1: OffsetFetchRequestTopics[] = [];
       for (let i2 = 0; i2 < n0; i2++) {
-        a1.push(readOffsetFetchRequestOffsetFetchRequestTopics(r, v));
+        a1.push(readOffsetFetchRequestTopics(r, v));
       }
       m.topics = a1;
     }
@@ -218,19 +218,19 @@ export function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, v: numb
  * Each topic we would like to fetch offsets for, or null to fetch offsets for all topics.
  * Versions 8-9.
  */
-export interface OffsetFetchRequestOffsetFetchRequestTopics {
+export interface OffsetFetchRequestTopics {
   /** The topic name. (versions 8-9) */
   name: string;
   /** The partition indexes we would like to fetch offsets for. (versions 8-9) */
   partitionIndexes: number[];
 }
 
-export function writeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, v: number, m: OffsetFetchRequestOffsetFetchRequestTopics): void {
+export function writeOffsetFetchRequestTopics(w: Writer, v: number, m: OffsetFetchRequestTopics): void {
   w.string(true, m.name as string);
   {
     const a0 = m.partitionIndexes;
     if (a0 === null) {
-      throw new ProtocolError('null_not_allowed', 'OffsetFetchRequestOffsetFetchRequestTopics.partitionIndexes is not nullable');
+      throw new ProtocolError('null_not_allowed', 'OffsetFetchRequestTopics.partitionIndexes is not nullable');
     } else {
       w.arrayLength(true, a0.length);
       for (const x1 of a0) {
@@ -243,8 +243,8 @@ export function writeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, v: nu
   }
 }
 
-export function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, v: number): OffsetFetchRequestOffsetFetchRequestTopics {
-  const m = {} as OffsetFetchRequestOffsetFetchRequestTopics;
+export function readOffsetFetchRequestTopics(r: Reader, v: number): OffsetFetchRequestTopics {
+  const m = {} as OffsetFetchRequestTopics;
   m.name = r.string(true);
   {
     const n0 = r.arrayLength(true);
@@ -268,11 +268,11 @@ export interface OffsetFetchResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 3-9) */
   throttleTimeMs?: number;
   /** The responses per topic. (versions 0-7) */
-  topics?: OffsetFetchResponseOffsetFetchResponseTopic[];
+  topics?: OffsetFetchResponseTopic[];
   /** The top-level error code, or 0 if there was no error. (versions 2-7, default 0) */
   errorCode?: number;
   /** The responses per group id. (versions 8-9) */
-  groups?: OffsetFetchResponseOffsetFetchResponseGroup[];
+  groups?: OffsetFetchResponseGroup[];
 }
 
 export function writeOffsetFetchResponse(w: Writer, v: number, m: OffsetFetchResponse): void {
@@ -287,7 +287,7 @@ export function writeOffsetFetchResponse(w: Writer, v: number, m: OffsetFetchRes
       } else {
         w.arrayLength((v >= 6), a0.length);
         for (const x1 of a0) {
-          writeOffsetFetchResponseOffsetFetchResponseTopic(w, v, x1);
+          writeOffsetFetchResponseTopic(w, v, x1);
         }
       }
     }
@@ -302,9 +302,9 @@ export function writeOffsetFetchResponse(w: Writer, v: number, m: OffsetFetchRes
       if (a2 === null) {
         throw new ProtocolError('null_not_allowed', 'OffsetFetchResponse.groups is not nullable');
       } else {
-        w.arrayLength((v >= 6), a2.length);
+        w.arrayLength(true, a2.length);
         for (const x3 of a2) {
-          writeOffsetFetchResponseOffsetFetchResponseGroup(w, v, x3);
+          writeOffsetFetchResponseGroup(w, v, x3);
         }
       }
     }
@@ -323,9 +323,9 @@ export function readOffsetFetchResponse(r: Reader, v: number): OffsetFetchRespon
   if (v <= 7) {
     {
       const n0 = r.arrayLength((v >= 6));
-      const a1: OffsetFetchResponseOffsetFetchResponseTopic[] = [];
+      const a1: OffsetFetchResponseTopic[] = [];
       for (let i2 = 0; i2 < n0; i2++) {
-        a1.push(readOffsetFetchResponseOffsetFetchResponseTopic(r, v));
+        a1.push(readOffsetFetchResponseTopic(r, v));
       }
       m.topics = a1;
     }
@@ -335,10 +335,10 @@ export function readOffsetFetchResponse(r: Reader, v: number): OffsetFetchRespon
   }
   if (v >= 8) {
     {
-      const n3 = r.arrayLength((v >= 6));
-      const a4: OffsetFetchResponseOffsetFetchResponseGroup[] = [];
+      const n3 = r.arrayLength(true);
+      const a4: OffsetFetchResponseGroup[] = [];
       for (let i5 = 0; i5 < n3; i5++) {
-        a4.push(readOffsetFetchResponseOffsetFetchResponseGroup(r, v));
+        a4.push(readOffsetFetchResponseGroup(r, v));
       }
       m.groups = a4;
     }
@@ -353,23 +353,23 @@ export function readOffsetFetchResponse(r: Reader, v: number): OffsetFetchRespon
  * The responses per topic.
  * Versions 0-7.
  */
-export interface OffsetFetchResponseOffsetFetchResponseTopic {
+export interface OffsetFetchResponseTopic {
   /** The topic name. (versions 0-7) */
   name: string;
   /** The responses per partition (versions 0-7) */
-  partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
+  partitions: OffsetFetchResponsePartition[];
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, v: number, m: OffsetFetchResponseOffsetFetchResponseTopic): void {
+export function writeOffsetFetchResponseTopic(w: Writer, v: number, m: OffsetFetchResponseTopic): void {
   w.string((v >= 6), m.name as string);
   {
     const a0 = m.partitions;
     if (a0 === null) {
-      throw new ProtocolError('null_not_allowed', 'OffsetFetchResponseOffsetFetchResponseTopic.partitions is not nullable');
+      throw new ProtocolError('null_not_allowed', 'OffsetFetchResponseTopic.partitions is not nullable');
     } else {
       w.arrayLength((v >= 6), a0.length);
       for (const x1 of a0) {
-        writeOffsetFetchResponseOffsetFetchResponsePartition(w, v, x1);
+        writeOffsetFetchResponsePartition(w, v, x1);
       }
     }
   }
@@ -378,14 +378,14 @@ export function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, v: n
   }
 }
 
-export function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, v: number): OffsetFetchResponseOffsetFetchResponseTopic {
-  const m = {} as OffsetFetchResponseOffsetFetchResponseTopic;
+export function readOffsetFetchResponseTopic(r: Reader, v: number): OffsetFetchResponseTopic {
+  const m = {} as OffsetFetchResponseTopic;
   m.name = r.string((v >= 6));
   {
     const n0 = r.arrayLength((v >= 6));
-    const a1: OffsetFetchResponseOffsetFetchResponsePartition[] = [];
+    const a1: OffsetFetchResponsePartition[] = [];
     for (let i2 = 0; i2 < n0; i2++) {
-      a1.push(readOffsetFetchResponseOffsetFetchResponsePartition(r, v));
+      a1.push(readOffsetFetchResponsePartition(r, v));
     }
     m.partitions = a1;
   }
@@ -399,7 +399,7 @@ export function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, v: nu
  * The responses per partition
  * Versions 0-7.
  */
-export interface OffsetFetchResponseOffsetFetchResponsePartition {
+export interface OffsetFetchResponsePartition {
   /** The partition index. (versions 0-7) */
   partitionIndex: number;
   /** The committed message offset. (versions 0-7) */
@@ -412,7 +412,7 @@ export interface OffsetFetchResponseOffsetFetchResponsePartition {
   errorCode: number;
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, v: number, m: OffsetFetchResponseOffsetFetchResponsePartition): void {
+export function writeOffsetFetchResponsePartition(w: Writer, v: number, m: OffsetFetchResponsePartition): void {
   w.int32(m.partitionIndex);
   w.int64(m.committedOffset);
   if (v >= 5) {
@@ -425,8 +425,8 @@ export function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, 
   }
 }
 
-export function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, v: number): OffsetFetchResponseOffsetFetchResponsePartition {
-  const m = {} as OffsetFetchResponseOffsetFetchResponsePartition;
+export function readOffsetFetchResponsePartition(r: Reader, v: number): OffsetFetchResponsePartition {
+  const m = {} as OffsetFetchResponsePartition;
   m.partitionIndex = r.int32();
   m.committedOffset = r.int64();
   if (v >= 5) {
@@ -444,25 +444,25 @@ export function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, v
  * The responses per group id.
  * Versions 8-9.
  */
-export interface OffsetFetchResponseOffsetFetchResponseGroup {
+export interface OffsetFetchResponseGroup {
   /** The group ID. (versions 8-9) */
   groupId: string;
   /** The responses per topic. (versions 8-9) */
-  topics: OffsetFetchResponseOffsetFetchResponseTopics[];
+  topics: OffsetFetchResponseTopics[];
   /** The group-level error code, or 0 if there was no error. (versions 8-9, default 0) */
   errorCode: number;
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, v: number, m: OffsetFetchResponseOffsetFetchResponseGroup): void {
+export function writeOffsetFetchResponseGroup(w: Writer, v: number, m: OffsetFetchResponseGroup): void {
   w.string(true, m.groupId as string);
   {
     const a0 = m.topics;
     if (a0 === null) {
-      throw new ProtocolError('null_not_allowed', 'OffsetFetchResponseOffsetFetchResponseGroup.topics is not nullable');
+      throw new ProtocolError('null_not_allowed', 'OffsetFetchResponseGroup.topics is not nullable');
     } else {
       w.arrayLength(true, a0.length);
       for (const x1 of a0) {
-        writeOffsetFetchResponseOffsetFetchResponseTopics(w, v, x1);
+        writeOffsetFetchResponseTopics(w, v, x1);
       }
     }
   }
@@ -472,14 +472,14 @@ export function writeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, v: n
   }
 }
 
-export function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, v: number): OffsetFetchResponseOffsetFetchResponseGroup {
-  const m = {} as OffsetFetchResponseOffsetFetchResponseGroup;
+export function readOffsetFetchResponseGroup(r: Reader, v: number): OffsetFetchResponseGroup {
+  const m = {} as OffsetFetchResponseGroup;
   m.groupId = r.string(true);
   {
     const n0 = r.arrayLength(true);
-    const a1: OffsetFetchResponseOffsetFetchResponseTopics[] = [];
+    const a1: OffsetFetchResponseTopics[] = [];
     for (let i2 = 0; i2 < n0; i2++) {
-      a1.push(readOffsetFetchResponseOffsetFetchResponseTopics(r, v));
+      a1.push(readOffsetFetchResponseTopics(r, v));
     }
     m.topics = a1;
   }
@@ -494,23 +494,23 @@ export function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, v: nu
  * The responses per topic.
  * Versions 8-9.
  */
-export interface OffsetFetchResponseOffsetFetchResponseTopics {
+export interface OffsetFetchResponseTopics {
   /** The topic name. (versions 8-9) */
   name: string;
   /** The responses per partition (versions 8-9) */
-  partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
+  partitions: OffsetFetchResponsePartitions[];
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, v: number, m: OffsetFetchResponseOffsetFetchResponseTopics): void {
+export function writeOffsetFetchResponseTopics(w: Writer, v: number, m: OffsetFetchResponseTopics): void {
   w.string(true, m.name as string);
   {
     const a0 = m.partitions;
     if (a0 === null) {
-      throw new ProtocolError('null_not_allowed', 'OffsetFetchResponseOffsetFetchResponseTopics.partitions is not nullable');
+      throw new ProtocolError('null_not_allowed', 'OffsetFetchResponseTopics.partitions is not nullable');
     } else {
       w.arrayLength(true, a0.length);
       for (const x1 of a0) {
-        writeOffsetFetchResponseOffsetFetchResponsePartitions(w, v, x1);
+        writeOffsetFetchResponsePartitions(w, v, x1);
       }
     }
   }
@@ -519,14 +519,14 @@ export function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, v: 
   }
 }
 
-export function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, v: number): OffsetFetchResponseOffsetFetchResponseTopics {
-  const m = {} as OffsetFetchResponseOffsetFetchResponseTopics;
+export function readOffsetFetchResponseTopics(r: Reader, v: number): OffsetFetchResponseTopics {
+  const m = {} as OffsetFetchResponseTopics;
   m.name = r.string(true);
   {
     const n0 = r.arrayLength(true);
-    const a1: OffsetFetchResponseOffsetFetchResponsePartitions[] = [];
+    const a1: OffsetFetchResponsePartitions[] = [];
     for (let i2 = 0; i2 < n0; i2++) {
-      a1.push(readOffsetFetchResponseOffsetFetchResponsePartitions(r, v));
+      a1.push(readOffsetFetchResponsePartitions(r, v));
     }
     m.partitions = a1;
   }
@@ -540,7 +540,7 @@ export function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, v: n
  * The responses per partition
  * Versions 8-9.
  */
-export interface OffsetFetchResponseOffsetFetchResponsePartitions {
+export interface OffsetFetchResponsePartitions {
   /** The partition index. (versions 8-9) */
   partitionIndex: number;
   /** The committed message offset. (versions 8-9) */
@@ -553,7 +553,7 @@ export interface OffsetFetchResponseOffsetFetchResponsePartitions {
   errorCode: number;
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, v: number, m: OffsetFetchResponseOffsetFetchResponsePartitions): void {
+export function writeOffsetFetchResponsePartitions(w: Writer, v: number, m: OffsetFetchResponsePartitions): void {
   w.int32(m.partitionIndex);
   w.int64(m.committedOffset);
   w.int32(m.committedLeaderEpoch);
@@ -564,8 +564,8 @@ export function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer,
   }
 }
 
-export function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, v: number): OffsetFetchResponseOffsetFetchResponsePartitions {
-  const m = {} as OffsetFetchResponseOffsetFetchResponsePartitions;
+export function readOffsetFetchResponsePartitions(r: Reader, v: number): OffsetFetchResponsePartitions {
+  const m = {} as OffsetFetchResponsePartitions;
   m.partitionIndex = r.int32();
   m.committedOffset = r.int64();
   m.committedLeaderEpoch = r.int32();

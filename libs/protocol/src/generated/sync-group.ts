@@ -24,7 +24,7 @@ export interface SyncGroupRequest {
   /** The group protocol name. (versions 5, nullable 5, default null) */
   protocolName?: string | null;
   /** Each assignment. (versions 0-5) */
-  assignments: SyncGroupRequestSyncGroupRequestAssignment[];
+  assignments: SyncGroupRequestAssignment[];
 }
 
 export function writeSyncGroupRequest(w: Writer, v: number, m: SyncGroupRequest): void {
@@ -36,10 +36,10 @@ export function writeSyncGroupRequest(w: Writer, v: number, m: SyncGroupRequest)
   }
   if (!(v >= 3) && m.groupInstanceId !== undefined && !(m.groupInstanceId === null)) throw new ProtocolError('unsupported_field', `SyncGroupRequest.groupInstanceId is not in version ${v}`);
   if (v >= 5) {
-    w.nullableString((v >= 4), (m.protocolType === undefined ? null : m.protocolType));
+    w.nullableString(true, (m.protocolType === undefined ? null : m.protocolType));
   }
   if (v >= 5) {
-    w.nullableString((v >= 4), (m.protocolName === undefined ? null : m.protocolName));
+    w.nullableString(true, (m.protocolName === undefined ? null : m.protocolName));
   }
   {
     const a0 = m.assignments;
@@ -48,7 +48,7 @@ export function writeSyncGroupRequest(w: Writer, v: number, m: SyncGroupRequest)
     } else {
       w.arrayLength((v >= 4), a0.length);
       for (const x1 of a0) {
-        writeSyncGroupRequestSyncGroupRequestAssignment(w, v, x1);
+        writeSyncGroupRequestAssignment(w, v, x1);
       }
     }
   }
@@ -66,16 +66,16 @@ export function readSyncGroupRequest(r: Reader, v: number): SyncGroupRequest {
     m.groupInstanceId = r.nullableString((v >= 4));
   }
   if (v >= 5) {
-    m.protocolType = r.nullableString((v >= 4));
+    m.protocolType = r.nullableString(true);
   }
   if (v >= 5) {
-    m.protocolName = r.nullableString((v >= 4));
+    m.protocolName = r.nullableString(true);
   }
   {
     const n0 = r.arrayLength((v >= 4));
-    const a1: SyncGroupRequestSyncGroupRequestAssignment[] = [];
+    const a1: SyncGroupRequestAssignment[] = [];
     for (let i2 = 0; i2 < n0; i2++) {
-      a1.push(readSyncGroupRequestSyncGroupRequestAssignment(r, v));
+      a1.push(readSyncGroupRequestAssignment(r, v));
     }
     m.assignments = a1;
   }
@@ -89,14 +89,14 @@ export function readSyncGroupRequest(r: Reader, v: number): SyncGroupRequest {
  * Each assignment.
  * Versions 0-5.
  */
-export interface SyncGroupRequestSyncGroupRequestAssignment {
+export interface SyncGroupRequestAssignment {
   /** The ID of the member to assign. (versions 0-5) */
   memberId: string;
   /** The member assignment. (versions 0-5) */
   assignment: Buffer;
 }
 
-export function writeSyncGroupRequestSyncGroupRequestAssignment(w: Writer, v: number, m: SyncGroupRequestSyncGroupRequestAssignment): void {
+export function writeSyncGroupRequestAssignment(w: Writer, v: number, m: SyncGroupRequestAssignment): void {
   w.string((v >= 4), m.memberId as string);
   w.bytes((v >= 4), m.assignment as Buffer);
   if (v >= 4) {
@@ -104,8 +104,8 @@ export function writeSyncGroupRequestSyncGroupRequestAssignment(w: Writer, v: nu
   }
 }
 
-export function readSyncGroupRequestSyncGroupRequestAssignment(r: Reader, v: number): SyncGroupRequestSyncGroupRequestAssignment {
-  const m = {} as SyncGroupRequestSyncGroupRequestAssignment;
+export function readSyncGroupRequestAssignment(r: Reader, v: number): SyncGroupRequestAssignment {
+  const m = {} as SyncGroupRequestAssignment;
   m.memberId = r.string((v >= 4));
   m.assignment = r.bytes((v >= 4));
   if (v >= 4) {
@@ -137,10 +137,10 @@ export function writeSyncGroupResponse(w: Writer, v: number, m: SyncGroupRespons
   }
   w.int16(m.errorCode);
   if (v >= 5) {
-    w.nullableString((v >= 4), (m.protocolType === undefined ? null : m.protocolType));
+    w.nullableString(true, (m.protocolType === undefined ? null : m.protocolType));
   }
   if (v >= 5) {
-    w.nullableString((v >= 4), (m.protocolName === undefined ? null : m.protocolName));
+    w.nullableString(true, (m.protocolName === undefined ? null : m.protocolName));
   }
   w.bytes((v >= 4), m.assignment as Buffer);
   if (v >= 4) {
@@ -155,10 +155,10 @@ export function readSyncGroupResponse(r: Reader, v: number): SyncGroupResponse {
   }
   m.errorCode = r.int16();
   if (v >= 5) {
-    m.protocolType = r.nullableString((v >= 4));
+    m.protocolType = r.nullableString(true);
   }
   if (v >= 5) {
-    m.protocolName = r.nullableString((v >= 4));
+    m.protocolName = r.nullableString(true);
   }
   m.assignment = r.bytes((v >= 4));
   if (v >= 4) {
