@@ -48,7 +48,7 @@ import { compress, compressSync, decompress, decompressSync, DecompressOptions, 
 import { BATCH_BYTES_MAX, BATCH_RECORDS_MAX, RECORD_HEADERS_MAX } from './constants';
 import { crc32c } from './crc32c';
 import { RecordsErrorCode, recordsError } from './errors';
-import { ByteReader, sizeOfVarint, sizeOfVarlong, sizeOfVarlongNumber, writeVarint, writeVarlong, writeVarlongNumber } from './varint';
+import { ByteReader, sizeOfVarint, sizeOfVarlong, sizeOfVarlongNumber, writeVarintUnchecked, writeVarlong, writeVarlongNumber } from './varint';
 
 /** Kafka's RecordBatch.NO_TIMESTAMP. */
 export const NO_TIMESTAMP = -1n;
@@ -246,37 +246,40 @@ function writeRecords(plan: Plan, buf: Buffer, start: number): number {
   let pos = start;
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!;
-    pos = writeVarint(buf, pos, plan.bodyBytes[i]!);
+    pos = writeVarintUnchecked(buf, pos, plan.bodyBytes[i]!);
     buf[pos++] = 0; // attributes
     const timestampDelta = plan.timestampDeltas[i]!;
     pos = typeof timestampDelta === 'number' ? writeVarlongNumber(buf, pos, timestampDelta) : writeVarlong(buf, pos, timestampDelta);
-    pos = writeVarint(buf, pos, plan.offsetDeltas[i]!);
+    pos = writeVarintUnchecked(buf, pos, plan.offsetDeltas[i]!);
     const key = record.key;
     if (key == null) {
       buf[pos++] = 1; // zigzag(-1)
     } else {
-      pos = writeVarint(buf, pos, key.length);
-      pos += key.copy(buf, pos);
+      pos = writeVarintUnchecked(buf, pos, key.length);
+      buf.set(key, pos);
+      pos += key.length;
     }
     const value = record.value;
     if (value === null) {
       buf[pos++] = 1;
     } else {
-      pos = writeVarint(buf, pos, value.length);
-      pos += value.copy(buf, pos);
+      pos = writeVarintUnchecked(buf, pos, value.length);
+      buf.set(value, pos);
+      pos += value.length;
     }
     const headers = record.headers ?? EMPTY_HEADERS;
-    pos = writeVarint(buf, pos, headers.length);
+    pos = writeVarintUnchecked(buf, pos, headers.length);
     for (let h = 0; h < headers.length; h++) {
       const header = headers[h]!;
       const keyBytes = Buffer.byteLength(header.key, 'utf8');
-      pos = writeVarint(buf, pos, keyBytes);
+      pos = writeVarintUnchecked(buf, pos, keyBytes);
       pos += buf.write(header.key, pos, keyBytes, 'utf8');
       if (header.value === null) {
         buf[pos++] = 1;
       } else {
-        pos = writeVarint(buf, pos, header.value.length);
-        pos += header.value.copy(buf, pos);
+        pos = writeVarintUnchecked(buf, pos, header.value.length);
+        buf.set(header.value, pos);
+        pos += header.value.length;
       }
     }
   }

@@ -101,6 +101,18 @@ export function writeUnsignedVarint(buf: Uint8Array, pos: number, value: number)
   return writeRawUint32(buf, pos, value);
 }
 
+/**
+ * `writeVarint` without the range check, for encoders whose values were checked when they were
+ * sized (the batch encoder's second pass). `value` must be an int32.
+ */
+export function writeVarintUnchecked(buf: Uint8Array, pos: number, value: number): number {
+  if (value >= 0 && value < 0x40) {
+    buf[pos] = value << 1;
+    return pos + 1;
+  }
+  return writeRawUint32(buf, pos, zigzag32(value));
+}
+
 /** Writes `value` (int32, zigzag) at `pos`; returns the position after it. */
 export function writeVarint(buf: Uint8Array, pos: number, value: number): number {
   assertInt32(value);
@@ -222,19 +234,33 @@ export class ByteReader {
   /** Unsigned varint as a uint32 number. */
   unsignedVarint(what = 'unsigned varint'): number {
     const buf = this.buf;
-    let value = 0;
-    let shift = 0;
-    for (let i = 0; i < VARINT_BYTES_MAX; i++) {
-      if (this.pos >= this.end) throw recordsError(RecordsErrorCode.Truncated, `truncated ${what} at position ${this.pos}`);
-      const b = buf[this.pos++]!;
-      if (i === VARINT_BYTES_MAX - 1 && b > 0x0f) {
-        throw recordsError(RecordsErrorCode.VarintTooLong, `${what} at position ${this.pos - 1 - i} overflows 32 bits`);
+    const start = this.pos;
+    if (start < this.end) {
+      const b0 = buf[start]!;
+      if (b0 < 0x80) {
+        // One byte: lengths, deltas and counts of small records (the common case).
+        this.pos = start + 1;
+        return b0;
       }
-      value += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return value;
-      shift += 7;
     }
-    throw recordsError(RecordsErrorCode.VarintTooLong, `${what} at position ${this.pos - VARINT_BYTES_MAX} is longer than ${VARINT_BYTES_MAX} bytes`);
+    let value = 0;
+    for (let i = 0; i < VARINT_BYTES_MAX; i++) {
+      const at = start + i;
+      if (at >= this.end) throw recordsError(RecordsErrorCode.Truncated, `truncated ${what} at position ${start}`);
+      const b = buf[at]!;
+      if (i === VARINT_BYTES_MAX - 1) {
+        if (b > 0x0f) throw recordsError(RecordsErrorCode.VarintTooLong, `${what} at position ${start} overflows 32 bits`);
+        // The fifth byte holds bits 28-31: multiply, since << 28 would reach the sign bit.
+        this.pos = at + 1;
+        return value + b * 0x1000_0000;
+      }
+      value |= (b & 0x7f) << (7 * i);
+      if (b < 0x80) {
+        this.pos = at + 1;
+        return value;
+      }
+    }
+    throw new Error('unreachable: the loop returns or throws by its fifth byte');
   }
 
   /** Zigzag varint as an int32 number. */
