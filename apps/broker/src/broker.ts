@@ -1,0 +1,88 @@
+/**
+ * Composition root: builds the Nest application over the engine and opens the doors.
+ * Used by main.ts and, in-process on port 0, by the e2e tests.
+ */
+import 'reflect-metadata';
+import { Logger, LogLevel, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
+import { AppModule } from './app.module';
+import type { BrokerConfig } from './config/broker-config';
+import { invalid } from './core/errors';
+import { DomainErrorFilter } from './http/domain-error.filter';
+import { setupHttpParsers } from './http/parsers';
+import { setupSwagger } from './http/swagger';
+import { setupRequestMetrics } from './http/request-metrics';
+import { EngineService } from './core/engine.service';
+
+export interface RunningBroker {
+  app: NestFastifyApplication;
+  httpUrl: string;
+  httpPort: number;
+  config: BrokerConfig;
+  close(): Promise<void>;
+}
+
+const LEVELS: Record<BrokerConfig['logLevel'], LogLevel[]> = {
+  error: ['error', 'fatal'],
+  warn: ['error', 'fatal', 'warn'],
+  info: ['error', 'fatal', 'warn', 'log'],
+  debug: ['error', 'fatal', 'warn', 'log', 'debug', 'verbose'],
+};
+
+/** Flattens class-validator errors into one message that names every bad field. */
+function validationMessage(errors: import('class-validator').ValidationError[], prefix = ''): string[] {
+  const out: string[] = [];
+  for (const e of errors) {
+    const path = prefix ? `${prefix}.${e.property}` : e.property;
+    for (const c of Object.values(e.constraints ?? {})) out.push(c.replace(e.property, path));
+    if (e.children?.length) out.push(...validationMessage(e.children, path));
+  }
+  return out;
+}
+
+export async function buildApp(config: BrokerConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.httpRequestBytesMax,
+    // Keep-alive connections that are idle are closed on shutdown; in-flight requests finish.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), adapter, {
+    logger: LEVELS[config.logLevel],
+    abortOnError: false,
+    bodyParser: false,
+  });
+  setupHttpParsers(app, config);
+  setupRequestMetrics(app);
+  app.useGlobalFilters(new DomainErrorFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => invalid(`invalid request: ${validationMessage(errors).join('; ')}.`),
+    }),
+  );
+  setupSwagger(app);
+  app.enableShutdownHooks();
+  return app;
+}
+
+export async function startBroker(config: BrokerConfig): Promise<RunningBroker> {
+  const app = await buildApp(config);
+  await app.listen(config.httpPort, config.host);
+  const address = app.getHttpServer().address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const httpUrl = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  app.get(EngineService).markServing();
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    httpUrl,
+    httpPort: address.port,
+    config,
+    close: () => (closing ??= app.close().then(() => new Logger('broker').log('stopped cleanly'))),
+  };
+}

@@ -1,0 +1,75 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DomainError, DomainErrorKind } from '../core/errors';
+import { toDomainError } from '../core/error-mapping';
+
+/** The contract's error codes (shared/spec/http-api.md), one place. */
+const HTTP_BY_KIND: Record<DomainErrorKind, [status: number, code: number]> = {
+  [DomainErrorKind.Malformed]: [400, 40001],
+  [DomainErrorKind.TopicNotFound]: [404, 40401],
+  [DomainErrorKind.PartitionNotFound]: [404, 40402],
+  [DomainErrorKind.InstanceNotFound]: [404, 40403],
+  [DomainErrorKind.GroupNotFound]: [404, 40405],
+  [DomainErrorKind.ClusterNotFound]: [404, 40404],
+  [DomainErrorKind.TopicExists]: [409, 40901],
+  [DomainErrorKind.AlreadySubscribed]: [409, 40901],
+  [DomainErrorKind.InstanceExists]: [409, 40902],
+  [DomainErrorKind.GroupNotEmpty]: [409, 40903],
+  [DomainErrorKind.TooLarge]: [413, 41301],
+  [DomainErrorKind.OffsetOutOfRange]: [416, 41601],
+  [DomainErrorKind.InvalidPayload]: [422, 42206],
+  [DomainErrorKind.TooManyRequests]: [429, 42901],
+  [DomainErrorKind.Internal]: [500, 50001],
+  [DomainErrorKind.NotAvailable]: [503, 50301],
+  [DomainErrorKind.Storage]: [507, 50701],
+};
+
+export function httpError(error: DomainError): { status: number; body: { error_code: number; message: string } } {
+  const [status, code] = HTTP_BY_KIND[error.kind];
+  return { status, body: { error_code: code, message: error.message } };
+}
+
+/** Errors raised by the HTTP framework itself (body parsing, size, routing), in contract terms. */
+function frameworkError(e: unknown): DomainError | undefined {
+  const fe = e as { code?: string; statusCode?: number; message?: string };
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new DomainError(DomainErrorKind.TooLarge, 'request body is larger than http.request.bytes.max; send fewer records per request or raise the limit.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new DomainError(DomainErrorKind.Malformed, `unsupported content type; send application/json (or application/x-ndjson for streaming produce).`);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new DomainError(DomainErrorKind.Malformed, 'the request has content-type application/json but an empty body; send a JSON document.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new DomainError(DomainErrorKind.Malformed, 'the content-length header does not match the body.');
+  }
+  if (e instanceof SyntaxError || (fe.statusCode === 400 && /JSON/i.test(fe.message ?? ''))) {
+    return new DomainError(DomainErrorKind.Malformed, `malformed JSON body (${fe.message}); send a valid JSON document.`);
+  }
+  return undefined;
+}
+
+@Catch()
+export class DomainErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    let domain = frameworkError(exception) ?? toDomainError(exception);
+    if (!domain && exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const message = typeof exception.getResponse() === 'string' ? (exception.getResponse() as string) : exception.message;
+      if (status === 404) {
+        reply.status(404).send({ error_code: 40400, message: `${message}; see /docs for the endpoints.` });
+        return;
+      }
+      domain = new DomainError(status === 413 ? DomainErrorKind.TooLarge : status < 500 ? DomainErrorKind.Malformed : DomainErrorKind.Internal, message);
+    }
+    if (!domain) {
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+      domain = new DomainError(DomainErrorKind.Internal, 'internal error; the broker logged the details.');
+    }
+    const { status, body } = httpError(domain);
+    if (reply.sent) return;
+    reply.status(status).send(body);
+  }
+}

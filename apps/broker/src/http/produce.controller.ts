@@ -1,0 +1,121 @@
+import { Body, Controller, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import { BrokerConfigService } from '../core/broker-config.service';
+import { Acks, ProduceService } from '../core/produce.service';
+import { formatFromMediaType, parseFormat, toProduceRecord, toProduceRecords } from '../core/record-format';
+import { httpError } from './domain-error.filter';
+import { ErrorDto, ProduceQueryDto, ProduceRequestDto, ProduceResponseDto } from './dto/produce.dto';
+import { toDomainError } from '../core/error-mapping';
+import { malformed } from '../core/errors';
+
+const ACKS: Record<string, Acks> = { all: 'all', '-1': 'all', '1': '1', '0': '0' };
+
+@ApiTags('produce')
+@Controller()
+export class ProduceController {
+  constructor(
+    private readonly produceService: ProduceService,
+    private readonly config: BrokerConfigService,
+  ) {}
+
+  @Post('topics/:topic/records')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Produce records',
+    description:
+      'One record, or {"records": [...]}. Partition: explicit, else murmur2 of the key (same as Kafka clients), else spread. ' +
+      'With Content-Type application/x-ndjson: one record per line in, one reply line per record out, streaming. ' +
+      'Unknown topics are created when auto.create.topics.enable is true.',
+  })
+  @ApiParam({ name: 'topic', example: 'orders' })
+  @ApiConsumes('application/json', 'application/x-ndjson')
+  @ApiBody({
+    type: ProduceRequestDto,
+    examples: {
+      single: { value: { key: 'user-1', value: { total: 42 } } },
+      batch: { value: { records: [{ key: 'user-1', value: { total: 42 } }, { value: 'no key', headers: [{ name: 'source', value: 'docs' }] }] } },
+    },
+  })
+  @ApiOkResponse({ type: ProduceResponseDto })
+  @ApiResponse({ status: 404, type: ErrorDto, description: 'Topic not found (40401) or partition not found (40402)' })
+  @ApiResponse({ status: 413, type: ErrorDto, description: 'Too large (41301)' })
+  @ApiResponse({ status: 422, type: ErrorDto, description: 'Invalid record (42206); nothing was appended' })
+  async produce(
+    @Param('topic') topic: string,
+    @Query() query: ProduceQueryDto,
+    @Body() body: ProduceRequestDto | Readable,
+    @Headers('content-type') contentType: string | undefined,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ProduceResponseDto | undefined> {
+    const format = parseFormat(query.format, formatFromMediaType(contentType) ?? 'json');
+    const acks = ACKS[query.acks ?? 'all']!;
+    if (contentType?.startsWith('application/x-ndjson')) {
+      await this.produceStream(topic, req.raw, reply, format, acks);
+      return undefined;
+    }
+    const records = toProduceRecords(body, format, this.config.value.httpRecordsPerRequestMax);
+    const offsets = await this.produceService.produce(topic, records, acks);
+    return { topic, offsets };
+  }
+
+  /**
+   * NDJSON streaming: reply lines are written in request order as each record is appended;
+   * a bad line gets an error line and the stream goes on.
+   */
+  private async produceStream(topic: string, input: Readable, reply: FastifyReply, format: 'json' | 'string' | 'binary', acks: Acks): Promise<void> {
+    reply.hijack();
+    const out = reply.raw;
+    out.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+    let tail: Promise<void> = Promise.resolve();
+    let lineNo = 0;
+    const lineMax = this.config.value.httpRequestBytesMax;
+    const handle = (line: string): void => {
+      lineNo++;
+      const n = lineNo;
+      const result = (async (): Promise<string> => {
+        try {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(line);
+          } catch (e) {
+            throw malformed(`line ${n} is not valid JSON (${(e as Error).message}).`);
+          }
+          const record = toProduceRecord(parsed, format, `line ${n}`);
+          const [offset] = await this.produceService.produce(topic, [record], acks);
+          return JSON.stringify(offset);
+        } catch (e) {
+          const d = toDomainError(e);
+          if (!d) throw e;
+          return JSON.stringify(httpError(d).body);
+        }
+      })();
+      tail = tail.then(async () => {
+        const text = await result.catch((e: unknown) => JSON.stringify({ error_code: 50001, message: (e as Error).message }));
+        if (!out.write(`${text}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+      });
+    };
+    let buffered = '';
+    input.setEncoding('utf8');
+    for await (const chunk of input as AsyncIterable<string>) {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line !== '') handle(line);
+      }
+      if (buffered.length > lineMax) {
+        await tail;
+        out.end(`${JSON.stringify({ error_code: 41301, message: `an NDJSON line is longer than ${lineMax} bytes; send one record per line.` })}\n`);
+        return;
+      }
+      await tail;
+    }
+    if (buffered.trim() !== '') handle(buffered.trim());
+    await tail;
+    out.end();
+  }
+}
