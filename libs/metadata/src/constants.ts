@@ -86,3 +86,15 @@ assertLimit(
 assertLimit(REPLAY_READ_BYTES >= 64 * 1024, 'replay reads are not tiny');
 assertLimit(PRODUCER_ID_BLOCK_DEFAULT <= PRODUCER_ID_BLOCK_MAX, 'default producer id block within limit');
 assertLimit(COMMAND_QUEUE_MAX >= 1, 'the command queue holds at least one command');
+
+/**
+ * Topic config overrides the broker must create `__cluster_metadata-0` with. There are no snapshots
+ * yet, so the image can only be rebuilt from a complete log: retention must never delete it, and it
+ * must accept the largest metadata batch. Pass `metadataLogConfig()` (log-port.ts) to the LogManager.
+ */
+export const METADATA_LOG_CONFIG: Readonly<Record<string, string>> = Object.freeze({
+  'cleanup.policy': 'delete',
+  'retention.ms': '-1',
+  'retention.bytes': '-1',
+  'max.message.bytes': String(METADATA_BATCH_BYTES_MAX),
+});

@@ -10,6 +10,13 @@
  * batches with their offsets stamped, and a switch to make the next append fail (a full disk).
  */
 import { batchLastOffset, batchSizeAt, setBatchBaseOffset } from '@runnel/records';
+import { parseLogConfig, type LogConfig } from '@runnel/storage';
+import { METADATA_LOG_CONFIG } from './constants';
+
+/** The LogConfig for `__cluster_metadata-0`: no retention, batches up to METADATA_BATCH_BYTES_MAX. */
+export function metadataLogConfig(base?: LogConfig): LogConfig {
+  return parseLogConfig({ ...METADATA_LOG_CONFIG }, base);
+}
 
 export interface MetadataLogAppendResult {
   firstOffset: bigint;
