@@ -1,6 +1,5 @@
 import {
   MemoryRaftLog,
-  NO_NODE,
   RaftAssertionError,
   RaftNode,
   raftConfig,
@@ -19,7 +18,7 @@ import { Prng } from './prng';
  * Faults (until `ticks - LIVENESS_BOUND_TICKS`): message delay (1..4 ticks, hence reordering), drop,
  * duplication, partitions (random split, isolated leader, one-way links), crashes that lose every
  * Ready not yet persisted (and in-flight messages to the node), restarts from the durable log and
- * quorum-state, slow disks (a Ready takes 0..2 ticks to persist; its messages leave only after),
+ * quorum-state (later, or at once: a bounce), slow disks (a Ready takes 0..2 ticks to persist; its messages leave only after),
  * voter changes, graceful resignations, snapshots.
  *
  * Invariants, checked after every step, tick and persisted Ready:
@@ -47,8 +46,6 @@ const TRACE_EVENTS_DEFAULT = 150;
 export interface SimBugs {
   /** Candidates count rejected votes as granted ("a leader that counts votes wrongly"). */
   readonly forgeVotes?: boolean;
-  /** The quorum-state file forgets the vote: a restarted voter can vote twice in one epoch. */
-  readonly skipVotePersist?: boolean;
   /** fsync lies: a crash also loses the last few "persisted" entries. */
   readonly lyingFsync?: boolean;
 }
@@ -101,6 +98,8 @@ interface FaultProfile {
   readonly diskDelayMaxTicks: number;
   readonly crashP: number;
   readonly restartP: number;
+  /** Crash and restart at once (kill -9 under a supervisor): loses what was not persisted, nothing else. */
+  readonly bounceP: number;
   readonly partitionP: number;
   readonly healP: number;
   readonly proposeP: number;
@@ -114,7 +113,10 @@ function mix(hash: number, value: number): number {
 }
 
 function entryUid(entry: LogEntry): number {
-  if (entry.type === 'data') return new DataView(entry.data.buffer, entry.data.byteOffset, 4).getUint32(0);
+  if (entry.type === 'data') {
+    const d = entry.data;
+    return ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
+  }
   return mix(entry.type === 'leaderChange' ? 0x4c43 : 0x564f, entry.epoch);
 }
 
@@ -168,6 +170,7 @@ class Simulation {
       diskDelayMaxTicks: rng.nextInt(DISK_DELAY_MAX_TICKS + 1),
       crashP: [0.0005, 0.001, 0.003][rng.nextInt(3)]!,
       restartP: 0.02,
+      bounceP: [0.001, 0.005][rng.nextInt(2)]!,
       partitionP: [0.001, 0.003][rng.nextInt(2)]!,
       healP: 0.01,
       proposeP: [0.05, 0.2, 0.5][rng.nextInt(3)]!,
@@ -309,7 +312,7 @@ class Simulation {
       }
     }
     if (ready.quorumState !== null) {
-      node.diskQuorum = this.bugs.skipVotePersist ? { ...ready.quorumState, votedId: NO_NODE } : ready.quorumState;
+      node.diskQuorum = ready.quorumState;
     }
     for (const message of ready.messages) this.send(message);
     if (ready.applySnapshot !== null) {
@@ -343,7 +346,7 @@ class Simulation {
       }
       if (this.livenessTicks < 0 && entry.type === 'data' && entryUid(entry) >= this.livenessFirstId) this.livenessTicks = this.now - this.faultEnd;
     }
-    node.digest = mix(node.digest, entryUid(entry));
+    node.digest = this.digestAt[offset + 1]!;
     node.appliedOffset = offset + 1;
   }
 
@@ -473,6 +476,14 @@ class Simulation {
         const node = down[rng.nextInt(down.length)]!;
         this.start(node);
         this.trace(`restart n${node.id} from disk end=${node.disk.endOffset()} quorum=${JSON.stringify(node.diskQuorum)}`);
+      }
+    }
+    if (rng.chance(p.bounceP)) {
+      const node = this.nodes[rng.nextInt(this.nodes.length)]!;
+      if (node.raft !== null) {
+        this.crash(node);
+        this.start(node);
+        this.trace(`restart n${node.id} at once from disk end=${node.disk.endOffset()} quorum=${JSON.stringify(node.diskQuorum)}`);
       }
     }
     if (rng.chance(p.partitionP)) this.partition();

@@ -755,7 +755,15 @@ export class RaftNode {
     for (const voter of this.voters) {
       offsets.push(voter === this.nodeId ? this.persistedEnd : (role.progress.get(voter)?.fetchOffset ?? -1));
     }
-    offsets.sort((a, b) => b - a);
+    for (let i = 1; i < offsets.length; i += 1) {
+      const value = offsets[i]!;
+      let j = i - 1;
+      while (j >= 0 && offsets[j]! < value) {
+        offsets[j + 1] = offsets[j]!;
+        j -= 1;
+      }
+      offsets[j + 1] = value;
+    }
     const majorityOffset = offsets[this.majority() - 1]!;
     if (majorityOffset > this.hw && majorityOffset > role.epochStartOffset) {
       assert(majorityOffset <= this.log.endOffset(), 'HW within the log');
