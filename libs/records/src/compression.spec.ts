@@ -18,6 +18,14 @@ import {
   lz4DecompressedBound,
   zstdDecompressedBound,
 } from '@runnel/records';
+import {
+  LZ4_CLI_64K_BLOCK_CHECKSUMS,
+  LZ4_CLI_DEFAULT,
+  ZSTD_CLI_DEFAULT,
+  ZSTD_CLI_NO_SIZE_NO_CHECK,
+  ZSTD_CLI_TWO_FRAMES,
+  referenceText,
+} from './fixtures/reference-frames';
 
 const ALL = [CompressionType.None, CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4, CompressionType.Zstd];
 const COMPRESSED = ALL.filter((t) => t !== CompressionType.None);
@@ -106,6 +114,19 @@ describe('compression codecs', () => {
     const data = sample(200_000);
     const ours = await compress(CompressionType.Zstd, data);
     expect(Buffer.from(fzstd.decompress(ours)).equals(data)).toBe(true);
+  });
+
+  it('decodes frames written by the reference lz4 and zstd command-line tools', async () => {
+    const text = referenceText();
+    for (const frame of [LZ4_CLI_DEFAULT, LZ4_CLI_64K_BLOCK_CHECKSUMS]) {
+      expect(decompressSync(CompressionType.Lz4, frame).equals(text)).toBe(true);
+      expect((await decompress(CompressionType.Lz4, frame)).equals(text)).toBe(true);
+      expect(lz4DecompressedBound(frame)).toBeGreaterThanOrEqual(text.length);
+    }
+    expect((await decompress(CompressionType.Zstd, ZSTD_CLI_DEFAULT)).equals(text)).toBe(true);
+    expect((await decompress(CompressionType.Zstd, ZSTD_CLI_NO_SIZE_NO_CHECK)).equals(text)).toBe(true);
+    expect((await decompress(CompressionType.Zstd, ZSTD_CLI_TWO_FRAMES)).equals(Buffer.concat([text, text]))).toBe(true);
+    expect(zstdDecompressedBound(ZSTD_CLI_TWO_FRAMES)).toBeGreaterThanOrEqual(2 * text.length);
   });
 
   it('interoperates with zlib gunzip/gzip', async () => {
