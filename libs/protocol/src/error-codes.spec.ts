@@ -16,6 +16,7 @@ describe('ErrorCode', () => {
       const ours = byName[entry.type];
       if (ours === undefined) continue;
       expect([entry.type, ours]).toEqual([entry.type, entry.code]);
+      if (RETRIABLE_ERROR_CODES.has(ours)) expect([entry.type, entry.retriable]).toEqual([entry.type, true]);
       matched++;
     }
     expect(matched).toBeGreaterThanOrEqual(80);
