@@ -15,11 +15,11 @@ function runChild(dataDir: string, mode: 'hold' | 'try'): { child: ChildProcess;
   let out = '';
   let err = '';
   const firstLine = new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('\n')) resolve(out.split('\n')[0]!);
     });
-    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.on('exit', (code) => (out.includes('\n') ? undefined : reject(new Error(`child exited ${code}: ${err}`))));
   });
   return { child, firstLine };
