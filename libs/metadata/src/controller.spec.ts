@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOPIC_NAME_LENGTH_MAX, TOPIC_PARTITIONS_MAX } from './constants';
-import { MetadataController, type MetadataControllerOptions } from './controller';
+import { MetadataController, replicationFactorOf, type MetadataControllerOptions } from './controller';
 import { MetadataError, MetadataErrorCode } from './errors';
 import { MetadataImage, type MetadataChange } from './image';
 import { InMemoryMetadataLog } from './log-port';
+import { ZERO_UUID } from './uuid';
 
 const endPoints = [{ name: 'PLAINTEXT', host: 'localhost', port: 9092, securityProtocol: 0 }];
 const quiet = { warn: () => undefined };
@@ -166,6 +167,30 @@ describe('MetadataController', () => {
     });
   });
 
+  describe('validateOnly (appends nothing)', () => {
+    it('returns what createTopic, createPartitions and config changes would do', async () => {
+      const c = await started();
+      await c.createTopic({ name: 'orders', configs: { 'retention.ms': '1' } });
+      const end = log.logEndOffset;
+      const dump = c.image.dump();
+      const dry = await c.createTopic({ name: 'dry', partitions: 2, configs: { 'cleanup.policy': 'compact' }, validateOnly: true });
+      expect(dry.topic).toEqual(expect.objectContaining({ name: 'dry', topicId: ZERO_UUID, internal: false }));
+      expect(dry.topic.partitions.map((p) => [p.partition, p.leader, p.replicas])).toEqual([
+        [0, 1, [1]],
+        [1, 1, [1]],
+      ]);
+      expect(dry.configs).toEqual({ 'cleanup.policy': 'compact' });
+      expect((await c.createPartitions('orders', 3, { validateOnly: true })).partitions).toHaveLength(3);
+      expect(await c.alterTopicConfigs('orders', { 'retention.ms': '2' }, [], { validateOnly: true })).toEqual({ 'retention.ms': '2' });
+      expect(await c.replaceTopicConfigs('orders', {}, { validateOnly: true })).toEqual({});
+      expect((await rejection(c.createTopic({ name: 'orders', validateOnly: true }))).code).toBe(MetadataErrorCode.TopicAlreadyExists);
+      expect((await rejection(c.alterTopicConfigs('orders', { 'retention.ms': 'x' }, [], { validateOnly: true }))).code).toBe(MetadataErrorCode.InvalidConfig);
+      expect(log.logEndOffset).toBe(end);
+      expect(c.image.dump()).toEqual(dump);
+      expect(replicationFactorOf(c.image.topic('orders')!)).toBe(1);
+    });
+  });
+
   describe('validation (a refused command appends nothing)', () => {
     const badNames: Array<[string, unknown]> = [
       ['empty', ''],
@@ -315,7 +340,9 @@ describe('MetadataController', () => {
       c.onChange(() => {
         throw new Error('listener bug');
       });
-      const unsubscribe = c.onChange((change) => seen.push(change));
+      const unsubscribe = c.onChange((change) => {
+        seen.push(change);
+      });
       const { topic } = await c.createTopic({ name: 'orders', partitions: 1, configs: { 'retention.ms': '5' } });
       await c.createPartitions('orders', 2);
       await c.alterTopicConfigs('orders', { 'retention.ms': '6' });
@@ -327,6 +354,30 @@ describe('MetadataController', () => {
       expect(seen[1]).toEqual(expect.objectContaining({ previousCount: 1 }));
       expect(seen[2]).toEqual(expect.objectContaining({ resourceName: 'orders', changed: { 'retention.ms': '6' }, configs: { 'retention.ms': '6' } }));
       expect(seen[3]).toEqual({ type: 'topicDeleted', name: 'orders', topicId: topic.topicId, partitionCount: 2 });
+    });
+  });
+
+  describe('async listeners', () => {
+    it('a command resolves only after its listeners settle; a rejecting listener is logged', async () => {
+      const warnings: string[] = [];
+      const c = await started({ logger: { warn: (m) => warnings.push(m) } });
+      const order: string[] = [];
+      let release: () => void = () => undefined;
+      c.onChange(async (change) => {
+        if (change.type !== 'topicCreated') return;
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        order.push('listener done');
+      });
+      c.onChange(() => Promise.reject(new Error('cannot create the log')));
+      const created = c.createTopic({ name: 'orders' }).then(() => order.push('command resolved'));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(order).toEqual([]);
+      release();
+      await created;
+      expect(order).toEqual(['listener done', 'command resolved']);
+      expect(warnings.join('\n')).toMatch(/listener failed on topicCreated/);
     });
   });
 
@@ -382,6 +433,18 @@ describe('MetadataController', () => {
       expect(result.replayedBatches).toBeGreaterThan(7);
       expect(again.image.dump()).toEqual(dump);
       expect(again.image.clusterId()).toBe('cluster-1');
+    });
+
+    it('rebuilds from the log when the SQLite file is damaged', async () => {
+      const c = await started();
+      await populate(c);
+      const dump = c.image.dump();
+      await c.close();
+      MetadataImage.destroy(imagePath);
+      writeFileSync(imagePath, Buffer.alloc(8192, 0x5a));
+      const again = controller();
+      expect((await again.start()).rebuilt).toBe(true);
+      expect(again.image.dump()).toEqual(dump);
     });
 
     it('rebuilds from the log when the image is ahead of the log end (the log is the source of truth)', async () => {

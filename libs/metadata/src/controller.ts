@@ -31,6 +31,7 @@ import {
   COMMAND_QUEUE_MAX,
   COMMAND_RECORDS_MAX,
   CONFIG_RESOURCE_TYPE_TOPIC,
+  INTERNAL_TOPIC_NAMES,
   METADATA_BATCH_BYTES_MAX,
   METADATA_VERSION_FEATURE,
   METADATA_VERSION_LEVEL,
@@ -45,7 +46,7 @@ import {
   TOPICS_MAX,
 } from './constants';
 import { MetadataError, MetadataErrorCode, metadataError } from './errors';
-import { MetadataImage, type BrokerImage, type ConfigMap, type MetadataChange, type TopicImage } from './image';
+import { MetadataImage, type BrokerImage, type ConfigMap, type MetadataChange, type PartitionImage, type TopicImage } from './image';
 import type { MetadataLogPort } from './log-port';
 import {
   decodeMetadataBatches,
@@ -56,7 +57,7 @@ import {
   type MetadataRecord,
   type PartitionRecord,
 } from './records';
-import { randomUuid, type RandomBytes } from './uuid';
+import { randomUuid, ZERO_UUID, type RandomBytes } from './uuid';
 import { unifyTopicName, validateTopicConfigs, validateTopicName } from './validation';
 
 export interface MetadataLogger {
@@ -84,6 +85,13 @@ export interface CreateTopicRequest {
   replicationFactor?: number;
   /** Config overrides with Kafka's names (`retention.ms`, ...). */
   configs?: Record<string, string>;
+  /** Validate and return what would be created, appending nothing (Kafka's validateOnly; topic id ZERO_UUID). */
+  validateOnly?: boolean;
+}
+
+export interface ValidateOnlyOption {
+  /** Validate and return the would-be result, appending nothing (Kafka's validateOnly). */
+  validateOnly?: boolean;
 }
 
 export interface CreateTopicResult {
@@ -122,9 +130,22 @@ export interface StartResult {
   appliedOffset: bigint;
 }
 
-export type MetadataChangeListener = (change: MetadataChange) => void;
+/**
+ * Called with each change after it is applied. A listener may return a promise: the command that
+ * made the change resolves only after every listener's promise settles (so the broker has created a
+ * topic's partition logs when createTopic resolves). Listeners must not await controller commands
+ * (the queue would wait for itself); their errors are logged, never thrown to the command.
+ */
+export type MetadataChangeListener = (change: MetadataChange) => void | Promise<void>;
 
 type State = 'new' | 'running' | 'failed' | 'closed';
+
+/** A stale schema or a damaged/foreign SQLite file: the log can rebuild it. Other errors (EACCES, disk full) stop start(). */
+function isUnusableImage(error: unknown): boolean {
+  if (error instanceof MetadataError) return error.code === MetadataErrorCode.LogInconsistent;
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB';
+}
 
 function isInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
@@ -178,8 +199,8 @@ export class MetadataController {
     try {
       image = MetadataImage.open(this.imagePath);
     } catch (error) {
-      if (!(error instanceof MetadataError) || memory) throw error;
-      this.logger.warn(`metadata: ${error.message} Rebuilding the image from the metadata log.`);
+      if (!isUnusableImage(error) || memory) throw error;
+      this.logger.warn(`metadata: the image ${this.imagePath} is unusable (${(error as Error).message}); rebuilding it from the metadata log.`);
       MetadataImage.destroy(this.imagePath);
       image = MetadataImage.open(this.imagePath);
       rebuilt = true;
@@ -355,7 +376,13 @@ export class MetadataController {
       const topicId = randomUuid(this.randomBytes, (id) => image.topicById(id) !== undefined);
       const records: MetadataRecord[] = [{ type: 'TopicRecord', data: { name, topicId } }];
       for (const [key, value] of Object.entries(configs)) records.push({ type: 'ConfigRecord', data: topicConfig(name, key, value) });
-      for (let p = 0; p < partitions; p++) records.push({ type: 'PartitionRecord', data: newPartition(topicId, p, brokers, replicationFactor) });
+      const partitionRecords: PartitionRecord[] = [];
+      for (let p = 0; p < partitions; p++) partitionRecords.push(newPartition(topicId, p, brokers, replicationFactor));
+      if (request.validateOnly === true) {
+        const topic: TopicImage = { name, topicId: ZERO_UUID, internal: INTERNAL_TOPIC_NAMES.has(name), partitions: partitionRecords.map(partitionImageOf) };
+        return { topic, configs };
+      }
+      for (const data of partitionRecords) records.push({ type: 'PartitionRecord', data });
       await this.appendAndApply(records);
       return { topic: image.topic(name)!, configs: image.topicConfigs(name) };
     });
@@ -373,7 +400,7 @@ export class MetadataController {
   }
 
   /** Grows the topic to `totalCount` partitions (Kafka's CreatePartitions: grow only). */
-  createPartitions(name: string, totalCount: number): Promise<TopicImage> {
+  createPartitions(name: string, totalCount: number, options: ValidateOnlyOption = {}): Promise<TopicImage> {
     return this.enqueue(async () => {
       const topic = this.existingTopic(name);
       const current = topic.partitions.length;
@@ -393,6 +420,9 @@ export class MetadataController {
       const brokers = this.replicaBrokers(name, replicationFactor);
       const records: MetadataRecord[] = [];
       for (let p = current; p < totalCount; p++) records.push({ type: 'PartitionRecord', data: newPartition(topic.topicId, p, brokers, replicationFactor) });
+      if (options.validateOnly === true) {
+        return { ...topic, partitions: [...topic.partitions, ...records.map((r) => partitionImageOf(r.data as PartitionRecord))] };
+      }
       await this.appendAndApply(records);
       return this.image.topic(name)!;
     });
@@ -402,7 +432,7 @@ export class MetadataController {
    * Incremental alter (Kafka's IncrementalAlterConfigs SET/DELETE): sets `set`, removes `remove`,
    * keeps the other overrides. The resulting overrides are validated as a whole.
    */
-  alterTopicConfigs(name: string, set: Record<string, string>, remove: readonly string[] = []): Promise<ConfigMap> {
+  alterTopicConfigs(name: string, set: Record<string, string>, remove: readonly string[] = [], options: ValidateOnlyOption = {}): Promise<ConfigMap> {
     return this.enqueue(async () => {
       this.existingTopic(name);
       for (const key of remove) {
@@ -412,15 +442,15 @@ export class MetadataController {
       }
       const next: Record<string, string> = { ...this.image.topicConfigs(name), ...set };
       for (const key of remove) delete next[key];
-      return this.writeTopicConfigs(name, next);
+      return this.writeTopicConfigs(name, next, options.validateOnly === true);
     });
   }
 
   /** Full replace (Kafka's AlterConfigs): the overrides become exactly `configs`. */
-  replaceTopicConfigs(name: string, configs: Record<string, string>): Promise<ConfigMap> {
+  replaceTopicConfigs(name: string, configs: Record<string, string>, options: ValidateOnlyOption = {}): Promise<ConfigMap> {
     return this.enqueue(async () => {
       this.existingTopic(name);
-      return this.writeTopicConfigs(name, { ...configs });
+      return this.writeTopicConfigs(name, { ...configs }, options.validateOnly === true);
     });
   }
 
@@ -478,8 +508,9 @@ export class MetadataController {
     return available;
   }
 
-  private async writeTopicConfigs(name: string, next: Record<string, string>): Promise<ConfigMap> {
+  private async writeTopicConfigs(name: string, next: Record<string, string>, validateOnly: boolean): Promise<ConfigMap> {
     validateTopicConfigs(name, next);
+    if (validateOnly) return Object.freeze(next);
     const current = this.image.topicConfigs(name);
     const records: MetadataRecord[] = [];
     for (const [key, value] of Object.entries(next)) {
@@ -523,19 +554,23 @@ export class MetadataController {
       this.fail(error);
       throw error;
     }
-    this.emit(changes);
+    await this.emit(changes);
   }
 
-  private emit(changes: readonly MetadataChange[]): void {
+  private async emit(changes: readonly MetadataChange[]): Promise<void> {
+    const pending: Array<Promise<void>> = [];
     for (const change of changes) {
       for (const listener of [...this.listeners]) {
+        const warn = (error: unknown): void => this.logger.warn(`metadata: a change listener failed on ${change.type}`, error);
         try {
-          listener(change);
+          const result = listener(change);
+          if (result instanceof Promise) pending.push(result.catch(warn));
         } catch (error) {
-          this.logger.warn(`metadata: a change listener threw on ${change.type}`, error);
+          warn(error);
         }
       }
     }
+    if (pending.length > 0) await Promise.all(pending);
   }
 
   private fail(error: unknown): void {
@@ -575,6 +610,16 @@ export class MetadataController {
     this.queueTail = result.catch(() => undefined);
     return result;
   }
+}
+
+function partitionImageOf(record: PartitionRecord): PartitionImage {
+  const { partitionId, topicId: _topicId, ...rest } = record;
+  return { partition: partitionId, ...rest };
+}
+
+/** Replicas per partition (Kafka reports the first partition's); 0 for a topic without partitions. */
+export function replicationFactorOf(topic: TopicImage): number {
+  return topic.partitions[0]?.replicas.length ?? 0;
 }
 
 function topicConfig(topicName: string, name: string, value: string | null): ConfigRecord {
