@@ -25,6 +25,7 @@ import {
   COMPRESSED_FRAMES_MAX,
   DECOMPRESSED_BYTES_MAX_CEILING,
   DECOMPRESSED_BYTES_MAX_DEFAULT,
+  LZ4_BLOCK_BYTES_MAX,
   SNAPPY_BLOCK_BYTES_MAX,
   SNAPPY_XERIAL_CHUNK_BYTES,
   ZSTD_BLOCK_BYTES_MAX,
@@ -196,7 +197,7 @@ function snappyDecompressSync(data: Buffer, limit: number): Buffer {
 // ---------------------------------------------------------------------------------------------
 // lz4 / zstd frame walkers: an upper bound on the decompressed size from headers alone
 
-const LZ4_BLOCK_MAX_BYTES: Record<number, number> = { 4: 64 * 1024, 5: 256 * 1024, 6: 1024 * 1024, 7: 4 * 1024 * 1024 };
+const LZ4_BLOCK_MAX_BYTES: Record<number, number> = { 4: 64 * 1024, 5: 256 * 1024, 6: 1024 * 1024, 7: LZ4_BLOCK_BYTES_MAX };
 
 /** Upper bound of the decompressed size of concatenated LZ4 frames, or throws on bad framing. */
 export function lz4DecompressedBound(data: Uint8Array): number {

@@ -15,6 +15,8 @@ export const VARLONG_BYTES_MAX = 10;
  * larger configured limits while still refusing an absurd `recordsCount` before any allocation.
  */
 export const BATCH_RECORDS_MAX = 1_000_000;
+/** Smallest encoded record: length, attributes, timestampDelta, offsetDelta, key, value, headers count. */
+export const RECORD_BYTES_MIN = 7;
 /** Headers per record. */
 export const RECORD_HEADERS_MAX = 10_000;
 /** Bytes of a whole encoded batch (header included): the int32 batchLength field's ceiling. */
@@ -37,6 +39,8 @@ export const SNAPPY_BLOCK_BYTES_MAX = DECOMPRESSED_BYTES_MAX_CEILING;
 export const ZSTD_LEVEL_DEFAULT = 3;
 /** zstd's Block_Maximum_Size: no compressed block regenerates more than this. */
 export const ZSTD_BLOCK_BYTES_MAX = 128 * 1024;
+/** Largest LZ4 frame block (block maximum size code 7). */
+export const LZ4_BLOCK_BYTES_MAX = 4 * 1024 * 1024;
 /** Frames (zstd or lz4) accepted in one compressed records section. */
 export const COMPRESSED_FRAMES_MAX = 1024;
 
@@ -56,5 +60,8 @@ assertLimit(RECORD_HEADERS_MAX > 0 && RECORD_HEADERS_MAX <= 0x7fff_ffff, 'RECORD
 assertLimit(DECOMPRESSED_BYTES_MAX_DEFAULT <= DECOMPRESSED_BYTES_MAX_CEILING, 'default decompressed limit under the ceiling');
 assertLimit(DECOMPRESSED_BYTES_MAX_CEILING < 2 ** 31, 'decompressed ceiling is a valid Buffer length');
 assertLimit(SNAPPY_XERIAL_CHUNK_BYTES <= SNAPPY_BLOCK_BYTES_MAX, 'a xerial chunk is one valid snappy block');
-assertLimit(ZSTD_BLOCK_BYTES_MAX * COMPRESSED_FRAMES_MAX >= DECOMPRESSED_BYTES_MAX_DEFAULT / 512, 'frame limit is not the binding one');
+assertLimit(LZ4_BLOCK_BYTES_MAX <= DECOMPRESSED_BYTES_MAX_DEFAULT, 'one full LZ4 block fits the default decompressed limit');
+assertLimit(ZSTD_BLOCK_BYTES_MAX <= LZ4_BLOCK_BYTES_MAX, 'block maxima ordered as the header walkers assume');
+assertLimit(COMPRESSED_FRAMES_MAX > 0, 'at least one compressed frame');
+assertLimit(BATCH_RECORDS_MAX * RECORD_BYTES_MIN <= BATCH_BYTES_MAX, 'a batch of the most records fits the int32 batch length');
 assertLimit(PARTITIONS_MAX > 0 && PARTITIONS_MAX <= 0x7fff_ffff, 'PARTITIONS_MAX within int32');

@@ -45,7 +45,7 @@ import {
   readBatchHeader,
 } from './batch-header';
 import { compress, compressSync, decompress, decompressSync, DecompressOptions, compressionName } from './compression';
-import { BATCH_BYTES_MAX, BATCH_RECORDS_MAX, RECORD_HEADERS_MAX } from './constants';
+import { BATCH_BYTES_MAX, BATCH_RECORDS_MAX, RECORD_BYTES_MIN, RECORD_HEADERS_MAX } from './constants';
 import { crc32c } from './crc32c';
 import { RecordsErrorCode, recordsError } from './errors';
 import { ByteReader, sizeOfVarint, sizeOfVarlong, sizeOfVarlongNumber, writeVarintUnchecked, writeVarlong, writeVarlongNumber } from './varint';
@@ -394,6 +394,10 @@ function sequenceAt(baseSequence: number, delta: number): number {
 
 function readRecords(section: Buffer, header: BatchHeader): DecodedRecord[] {
   const count = header.recordsCount;
+  if (count * RECORD_BYTES_MIN > section.length) {
+    // Refuse an absurd count before building anything for it.
+    throw recordsError(RecordsErrorCode.BadRecordCount, `recordsCount ${count} cannot fit in ${section.length} bytes of records (at least ${RECORD_BYTES_MIN} bytes each)`);
+  }
   const reader = new ByteReader(section);
   const records: DecodedRecord[] = [];
   const logAppendTime = (header.attributes & ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND) !== 0;
