@@ -1,6 +1,6 @@
 /**
  * Micro-benchmark of the generated codecs on the hot paths (prints `name: value unit` lines):
- *   node -r @swc-node/register scripts/protocol-gen/bench.ts
+ *   node -r @swc-node/register libs/protocol/bench/codec-bench.ts
  */
 import { ApiKey, FrameReader, decodeRequest, decodeRequestHeader, encodeRequest, encodeResponse } from '@runnel/protocol';
 
