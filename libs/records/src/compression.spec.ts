@@ -155,6 +155,17 @@ describe('compression codecs', () => {
       expect(bound).toBeLessThanOrEqual(zeros.length + 128 * 1024);
     });
 
+    it('counts a declared content size, so a tiny frame claiming 1 TiB is refused before any allocation', async () => {
+      // zstd: magic, descriptor (8-byte FCS, single segment), FCS = 2^40, one raw last block of 1 byte.
+      const zstdClaim = Buffer.concat([Buffer.from('28b52ffde0', 'hex'), Buffer.from('0000000000010000', 'hex'), Buffer.from('09000061', 'hex')]);
+      expect(zstdDecompressedBound(zstdClaim)).toBe(2 ** 40);
+      expect(await codeOf(() => decompress(CompressionType.Zstd, zstdClaim))).toBe(RecordsErrorCode.DecompressedTooLarge);
+      // lz4: magic, FLG (version 1, independent, content size), BD (64 KiB), size 2^40, HC, end mark.
+      const lz4Claim = Buffer.concat([Buffer.from('04224d186840', 'hex'), Buffer.from('0000000000010000', 'hex'), Buffer.from('0000000000', 'hex')]);
+      expect(lz4DecompressedBound(lz4Claim)).toBe(2 ** 40);
+      expect(await codeOf(() => decompressSync(CompressionType.Lz4, lz4Claim))).toBe(RecordsErrorCode.DecompressedTooLarge);
+    });
+
     it('refuses a snappy block whose declared length is over the limit before inflating it', async () => {
       // varint 0xffffffff as the declared length, then junk.
       const bomb = Buffer.from('ffffffff0f0000', 'hex');

@@ -237,7 +237,11 @@ export function lz4DecompressedBound(data: Uint8Array): number {
     if (blockMaxBytes === undefined) throw corrupt(type, `bad block maximum size code ${(bd >> 4) & 0x07}`);
     const optional = (contentSize ? 8 : 0) + (dictId ? 4 : 0) + 1;
     need(optional, 'frame descriptor');
+    // A declared content size may be used to size the output up front: count it too, so a frame
+    // claiming terabytes over a tiny block is refused rather than allocated.
+    let frameBound = contentSize ? Number(buf.readBigUInt64LE(pos)) : 0;
     pos += optional;
+    let blocksBound = 0;
     while (true) {
       need(4, 'block size');
       const word = buf.readUInt32LE(pos);
@@ -248,8 +252,10 @@ export function lz4DecompressedBound(data: Uint8Array): number {
       if (size > blockMaxBytes) throw corrupt(type, `block of ${size} bytes over the frame's ${blockMaxBytes}-byte maximum`);
       need(size + (blockChecksum ? 4 : 0), 'block');
       pos += size + (blockChecksum ? 4 : 0);
-      bound += stored ? size : blockMaxBytes;
+      blocksBound += stored ? size : blockMaxBytes;
     }
+    frameBound = Math.max(frameBound, blocksBound);
+    bound += frameBound;
     if (contentChecksum) {
       need(4, 'content checksum');
       pos += 4;
@@ -293,7 +299,15 @@ export function zstdDecompressedBound(data: Uint8Array): number {
     const fcsBytes = [singleSegment ? 1 : 0, 2, 4, 8][fcsFlag]!;
     const headerRest = (singleSegment ? 0 : 1) + dictIdBytes + fcsBytes;
     need(headerRest, 'frame header');
+    // Frame_Content_Size, when present, sizes the decoder's output buffer: count it (see lz4).
+    const fcsAt = pos + headerRest - fcsBytes;
+    let frameBound = 0;
+    if (fcsBytes === 1) frameBound = buf[fcsAt]!;
+    else if (fcsBytes === 2) frameBound = buf.readUInt16LE(fcsAt) + 256;
+    else if (fcsBytes === 4) frameBound = buf.readUInt32LE(fcsAt);
+    else if (fcsBytes === 8) frameBound = Number(buf.readBigUInt64LE(fcsAt));
     pos += headerRest;
+    let blocksBound = 0;
     while (true) {
       need(3, 'block header');
       const header = buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16);
@@ -304,21 +318,22 @@ export function zstdDecompressedBound(data: Uint8Array): number {
       if (blockType === 0) {
         need(size, 'raw block');
         pos += size;
-        bound += size;
+        blocksBound += size;
       } else if (blockType === 1) {
         need(1, 'rle block');
         pos += 1;
-        bound += size;
+        blocksBound += size;
       } else if (blockType === 2) {
         if (size > ZSTD_BLOCK_BYTES_MAX) throw corrupt(type, `compressed block of ${size} bytes over ${ZSTD_BLOCK_BYTES_MAX}`);
         need(size, 'compressed block');
         pos += size;
-        bound += ZSTD_BLOCK_BYTES_MAX;
+        blocksBound += ZSTD_BLOCK_BYTES_MAX;
       } else {
         throw corrupt(type, `reserved block type at position ${pos - 3}`);
       }
       if (last) break;
     }
+    bound += Math.max(frameBound, blocksBound);
     if (checksum) {
       need(4, 'content checksum');
       pos += 4;
