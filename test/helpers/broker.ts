@@ -93,8 +93,8 @@ export function spawnBroker(dataDir: string, settings: Record<string, string> = 
         resolvePromise({ proc, url: m[1]!.replace(/[(),]+$/, ''), output: () => out, exited });
       }
     };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`broker exited with ${code} before it was ready:\n${out}`));

@@ -15,8 +15,10 @@ async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15
     }
     await sleep(50);
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
+
+jest.setTimeout(90_000);
 
 describe('HTTP consumer groups', () => {
   let b: TestBroker;
@@ -120,8 +122,9 @@ describe('HTTP consumer groups', () => {
 
   it('commits survive a restart and reset-offsets is refused while members exist', async () => {
     await post(`${b.url}/consumers/keep`, { name: 'k', 'auto.commit.enable': false });
-    await post(`${base('keep', 'k')}/assignments`, { partitions: [{ topic: 'work', partition: 1 }] });
-    await post(`${base('keep', 'k')}/offsets`, { offsets: [{ topic: 'work', partition: 1, offset: 6 }] });
+    await post(`${base('keep', 'k')}/subscription`, { topics: ['work'] });
+    await eventually(async () => ((await assignment('keep', 'k')).length === 6 ? true : undefined), 20_000, 'k to own the topic');
+    expect((await post(`${base('keep', 'k')}/offsets`, { offsets: [{ topic: 'work', partition: 1, offset: 6 }] })).status).toBe(204);
     const refused = await post(`${b.url}/admin/groups/keep/reset-offsets`, { topic: 'work', to: 'earliest' });
     expect(refused.status).toBe(409);
     expect((await json(refused)).error_code).toBe(40903);

@@ -47,7 +47,7 @@ export class AdminService {
   async createTopic(name: string, partitions: number | undefined, replicationFactor: number | undefined, configs: Record<string, unknown>): Promise<unknown> {
     const strings: Record<string, string> = {};
     for (const [k, v] of Object.entries(configs)) {
-      if (v === null || typeof v === 'object') throw invalid(`configs.${k} must be a string, number or boolean.`);
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw invalid(`configs.${k} must be a string, number or boolean.`);
       strings[k] = String(v);
     }
     await this.engine.metadata.createTopic({
@@ -101,7 +101,7 @@ export class AdminService {
     const remove: string[] = [];
     for (const [k, v] of Object.entries(body)) {
       if (v === null) remove.push(k);
-      else if (typeof v === 'object') throw invalid(`${k} must be a string, number, boolean or null (null removes the override).`);
+      else if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw invalid(`${k} must be a string, number, boolean or null (null removes the override).`);
       else set[k] = String(v);
     }
     if (Object.keys(set).length === 0 && remove.length === 0) throw invalid('give at least one config to set, e.g. {"retention.ms": "3600000"}.');

@@ -25,7 +25,7 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'runnel_process_' });
-    const self = this;
+    const sources = (): MetricsSources | undefined => this.sources;
     new Gauge({
       name: 'runnel_partition_size_bytes',
       help: 'Bytes on disk per partition.',
@@ -33,7 +33,7 @@ export class MetricsService {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const p of self.sources?.partitions() ?? []) this.set({ topic: p.topic, partition: String(p.partition) }, p.sizeBytes);
+        for (const p of sources()?.partitions() ?? []) this.set({ topic: p.topic, partition: String(p.partition) }, p.sizeBytes);
       },
     });
     new Gauge({
@@ -43,7 +43,7 @@ export class MetricsService {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const p of self.sources?.partitions() ?? []) this.set({ topic: p.topic, partition: String(p.partition) }, Number(p.logEndOffset));
+        for (const p of sources()?.partitions() ?? []) this.set({ topic: p.topic, partition: String(p.partition) }, Number(p.logEndOffset));
       },
     });
     new Gauge({
@@ -53,7 +53,7 @@ export class MetricsService {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const l of self.sources?.groupLags() ?? []) this.set({ group: l.group, topic: l.topic, partition: String(l.partition) }, l.lag);
+        for (const l of sources()?.groupLags() ?? []) this.set({ group: l.group, topic: l.topic, partition: String(l.partition) }, l.lag);
       },
     });
   }

@@ -178,7 +178,7 @@ export class ConsumersController {
   @ApiOkResponse({ schema: { example: { offsets: [{ topic: 'orders', partition: 0, offset: 42, metadata: '' }] } } })
   committed(@Param('group') group: string, @Param('id') id: string, @Body() body: unknown, @Query('partitions') partitionsQuery?: string): unknown {
     let tps: TopicPartitionRef[] | null = null;
-    if (typeof body === 'object' && body !== null && 'partitions' in body) tps = topicPartitions((body as { partitions: unknown }).partitions, 'partitions');
+    if (typeof body === 'object' && body !== null && 'partitions' in body) tps = topicPartitions((body).partitions, 'partitions');
     else if (partitionsQuery) {
       tps = partitionsQuery.split(',').map((s) => {
         const i = s.lastIndexOf(':');

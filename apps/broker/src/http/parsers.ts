@@ -3,7 +3,7 @@
  * raw stream for streaming produce, and Confluent v3's concatenated JSON records.
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { BrokerConfig } from '../config/broker-config';
 import { malformed } from '../core/errors';
 
@@ -42,7 +42,7 @@ export function parseConcatenatedJson(text: string): unknown[] {
 }
 
 export function setupHttpParsers(app: NestFastifyApplication, _config: BrokerConfig): void {
-  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const fastify = app.getHttpAdapter().getInstance();
   const parseJson = (req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void): void => {
     if (body.length === 0) return done(null, undefined);
     try {
