@@ -54,11 +54,12 @@ import {
   type BrokerEndpoint,
   type BrokerFeature,
   type ConfigRecord,
+  type MetadataBatch,
   type MetadataRecord,
   type PartitionRecord,
 } from './records';
 import { randomUuid, ZERO_UUID, type RandomBytes } from './uuid';
-import { unifyTopicName, validateTopicConfigs, validateTopicName } from './validation';
+import { validateTopicConfigs, validateTopicName } from './validation';
 
 export interface MetadataLogger {
   warn(message: string, error?: unknown): void;
@@ -250,6 +251,8 @@ export class MetadataController {
       if (decoded.length === 0 || read.nextOffset <= offset) {
         throw metadataError(MetadataErrorCode.LogInconsistent, `The metadata log returned no batch at offset ${offset} below its end ${read.logEndOffset}.`);
       }
+      const before = offset;
+      const pending: MetadataBatch[] = [];
       for (const batch of decoded) {
         if (batch.lastOffset < offset) continue;
         if (batch.baseOffset !== offset) {
@@ -258,9 +261,14 @@ export class MetadataController {
             `The metadata log has a batch at offsets ${batch.baseOffset}..${batch.lastOffset} but the image expects one starting at ${offset}.`,
           );
         }
-        image.apply(batch.lastOffset, batch.records);
+        pending.push(batch);
         offset = batch.lastOffset + 1n;
-        batches += 1;
+      }
+      // One SQLite transaction per read (up to REPLAY_READ_BYTES of batches), still all or nothing.
+      image.applyBatches(pending);
+      batches += pending.length;
+      if (offset === before) {
+        throw metadataError(MetadataErrorCode.LogInconsistent, `The metadata log returned only batches before offset ${offset}; replay cannot progress.`);
       }
     }
     return batches;
@@ -351,14 +359,12 @@ export class MetadataController {
           `Topic "${name}" already exists (topic id ${existing.topicId}). Choose another name, or delete it first.`,
         );
       }
-      const unified = unifyTopicName(name);
-      for (const other of image.topicNames()) {
-        if (unifyTopicName(other) === unified) {
-          throw metadataError(
-            MetadataErrorCode.InvalidTopic,
-            `Topic "${name}" collides with existing topic "${other}": names that differ only by "." and "_" may not both exist (as in Kafka). Choose another name.`,
-          );
-        }
+      const other = image.topicCollidingWith(name);
+      if (other !== undefined) {
+        throw metadataError(
+          MetadataErrorCode.InvalidTopic,
+          `Topic "${name}" collides with existing topic "${other}": names that differ only by "." and "_" may not both exist (as in Kafka). Choose another name.`,
+        );
       }
       if (image.topicCount() >= TOPICS_MAX) {
         throw metadataError(MetadataErrorCode.InvalidRequest, `The cluster already has ${TOPICS_MAX} topics, the maximum. Delete unused topics first.`);

@@ -126,6 +126,21 @@ interface Row {
   [column: string]: unknown;
 }
 
+export interface AppliedBatch {
+  /** Offset of the batch's last record. */
+  lastOffset: bigint;
+  records: readonly MetadataRecord[];
+}
+
+function newEffects(): BatchEffects {
+  return { created: new Set(), deleted: new Map(), grown: new Map(), configs: new Map(), brokers: new Set(), clusterId: null, producerIds: null };
+}
+
+/** Kafka's collision rule: metric names replace '.' with '_', so "a.b" and "a_b" may not both exist. */
+export function unifyTopicName(name: string): string {
+  return name.replace(/\./g, '_');
+}
+
 /** Batch-local bookkeeping that turns record-level effects into change events. */
 interface BatchEffects {
   created: Set<string>;
@@ -139,13 +154,15 @@ interface BatchEffects {
 
 export class MetadataImage {
   private readonly statements: Record<string, Statement>;
-  private readonly applyTransaction: (lastOffset: bigint, records: readonly MetadataRecord[], effects: BatchEffects) => void;
+  private readonly applyTransaction: (batches: readonly AppliedBatch[], changes: MetadataChange[]) => void;
 
   // ---- the in-memory image, in sync with SQLite after every apply ----
   private applied = -1n;
   private cluster: string | null = null;
   private readonly topicsByName = new Map<string, TopicImage>();
   private readonly topicsById = new Map<string, TopicImage>();
+  /** Kafka's collision key ('.' -> '_') -> topic name, for the create-time collision check. */
+  private readonly topicsByUnifiedName = new Map<string, string>();
   private readonly brokerMap = new Map<number, BrokerImage>();
   private readonly configMaps = new Map<string, ConfigMap>();
   private readonly featureLevels = new Map<string, number>();
@@ -183,9 +200,14 @@ export class MetadataImage {
          ON CONFLICT (id) DO UPDATE SET broker_id = excluded.broker_id, broker_epoch = excluded.broker_epoch, next_producer_id = excluded.next_producer_id`,
       ),
     };
-    this.applyTransaction = db.transaction((lastOffset: bigint, records: readonly MetadataRecord[], effects: BatchEffects) => {
-      for (const record of records) this.applyRecord(record, effects);
-      this.statements.setApplied!.run(lastOffset);
+    this.applyTransaction = db.transaction((batches: readonly AppliedBatch[], changes: MetadataChange[]) => {
+      for (const batch of batches) {
+        const effects = newEffects();
+        for (const record of batch.records) this.applyRecord(record, effects);
+        // Changes read the image as it is right after this batch (a later batch may remove a topic).
+        changes.push(...this.changesOf(effects));
+      }
+      this.statements.setApplied!.run(batches[batches.length - 1]!.lastOffset);
     });
   }
 
@@ -280,6 +302,11 @@ export class MetadataImage {
     return this.topicsByName.get(name);
   }
 
+  /** The existing topic whose name collides with `name` ('.' vs '_'), if any. */
+  topicCollidingWith(name: string): string | undefined {
+    return this.topicsByUnifiedName.get(unifyTopicName(name));
+  }
+
   topicById(topicId: string): TopicImage | undefined {
     return this.topicsById.get(topicId);
   }
@@ -345,27 +372,32 @@ export class MetadataImage {
    * record does not fit the image; then nothing of the batch is applied.
    */
   apply(lastOffset: bigint, records: readonly MetadataRecord[]): MetadataChange[] {
-    if (lastOffset <= this.applied) {
-      throw new Error(`metadata image: batch ending at ${lastOffset} is not after the applied offset ${this.applied}`);
+    return this.applyBatches([{ lastOffset, records }]);
+  }
+
+  /**
+   * Applies several consecutive batches in ONE transaction (replay: far fewer commits), with the
+   * last batch's offset as the applied offset. All or nothing, as `apply`.
+   */
+  applyBatches(batches: readonly AppliedBatch[]): MetadataChange[] {
+    if (batches.length === 0) return [];
+    let previous = this.applied;
+    for (const batch of batches) {
+      if (batch.lastOffset <= previous) {
+        throw new Error(`metadata image: batch ending at ${batch.lastOffset} is not after the applied offset ${previous}`);
+      }
+      previous = batch.lastOffset;
     }
-    const effects: BatchEffects = {
-      created: new Set(),
-      deleted: new Map(),
-      grown: new Map(),
-      configs: new Map(),
-      brokers: new Set(),
-      clusterId: null,
-      producerIds: null,
-    };
+    const changes: MetadataChange[] = [];
     try {
-      this.applyTransaction(lastOffset, records, effects);
+      this.applyTransaction(batches, changes);
     } catch (error) {
       // SQLite rolled back; the memory maps may hold part of the batch: reload them.
       this.load();
       throw error;
     }
-    this.applied = lastOffset;
-    return this.changesOf(effects);
+    this.applied = previous;
+    return changes;
   }
 
   private applyRecord(record: MetadataRecord, effects: BatchEffects): void {
@@ -401,6 +433,7 @@ export class MetadataImage {
         effects.configs.delete(configKey(CONFIG_RESOURCE_TYPE_TOPIC, topic.name));
         this.topicsById.delete(topic.topicId);
         this.topicsByName.delete(topic.name);
+        this.topicsByUnifiedName.delete(unifyTopicName(topic.name));
         effects.grown.delete(topic.topicId);
         if (effects.created.delete(topic.topicId)) return; // created and removed in one batch: no event
         effects.deleted.set(topic.topicId, { name: topic.name, partitionCount: topic.partitions.length });
@@ -435,6 +468,7 @@ export class MetadataImage {
   private setTopic(topic: TopicImage): void {
     this.topicsByName.set(topic.name, topic);
     this.topicsById.set(topic.topicId, topic);
+    this.topicsByUnifiedName.set(unifyTopicName(topic.name), topic.name);
   }
 
   private writePartition(topicId: string, p: PartitionImage): void {
@@ -575,6 +609,7 @@ export class MetadataImage {
     const db = this.db;
     this.topicsByName.clear();
     this.topicsById.clear();
+    this.topicsByUnifiedName.clear();
     this.brokerMap.clear();
     this.configMaps.clear();
     this.featureLevels.clear();

@@ -273,10 +273,11 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 
 /** The record's value bytes: compact JSON with Kafka's field names. */
 export function encodeMetadataRecordValue(record: MetadataRecord): Buffer {
-  // Validate what we write with the same table we read with: a bad record never reaches the log.
-  checkObject(record.type, SCHEMAS[record.type], JSON.parse(JSON.stringify(record.data, jsonReplacer)));
   const envelope = { type: record.type, version: METADATA_RECORD_VERSIONS[record.type], data: record.data };
-  return Buffer.from(JSON.stringify(envelope, jsonReplacer), 'utf8');
+  const json = JSON.stringify(envelope, jsonReplacer);
+  // Validate what we write with the same table we read with: a bad record never reaches the log.
+  checkObject(record.type, SCHEMAS[record.type], (JSON.parse(json) as { data: unknown }).data);
+  return Buffer.from(json, 'utf8');
 }
 
 export function decodeMetadataRecordValue(value: Buffer): MetadataRecord {

@@ -38,11 +38,6 @@ export function validateTopicName(name: unknown): asserts name is string {
   }
 }
 
-/** Kafka's collision rule: metric names replace '.' with '_', so "a.b" and "a_b" may not both exist. */
-export function unifyTopicName(name: string): string {
-  return name.replace(/\./g, '_');
-}
-
 /**
  * Validates config overrides: their number and sizes here, names and values by the log engine's own
  * parser (the one source of truth for topic configs). Returns the overrides as given.
