@@ -69,6 +69,8 @@ export const MANAGED_REBALANCE_TIMEOUT_MS_DEFAULT = 60_000;
 export const MANAGED_HEARTBEAT_INTERVAL_MS_DEFAULT = 3000;
 /** `retry.backoff.ms`: pause before re-joining after an error that is not a rebalance. */
 export const MANAGED_RETRY_BACKOFF_MS = 100;
+/** Ceiling of the doubling backoff between failed join attempts (a coordinator still loading, say). */
+export const MANAGED_RETRY_BACKOFF_MAX_MS = 5000;
 /** Consecutive failed join attempts after which a managed member gives up and reports an error. */
 export const MANAGED_JOIN_ATTEMPTS_MAX = 50;
 /**
@@ -97,5 +99,6 @@ assertLimit(
     MANAGED_SESSION_TIMEOUT_MS_DEFAULT <= GROUP_MAX_SESSION_TIMEOUT_MS_DEFAULT,
   'managed session timeout accepted by default bounds',
 );
+assertLimit(MANAGED_RETRY_BACKOFF_MS <= MANAGED_RETRY_BACKOFF_MAX_MS, 'managed backoff under its ceiling');
 assertLimit(OFFSET_METADATA_MAX_BYTES_DEFAULT <= NAME_BYTES_MAX, 'offset metadata fits an int16 string');
 assertLimit(LOAD_READ_BYTES > 0 && OFFSETS_RECORDS_PER_BATCH_MAX > 0, 'positive batch limits');

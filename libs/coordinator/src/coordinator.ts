@@ -30,7 +30,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { decodeBatches, encodeBatchSync, type RecordInput } from '@runnel/records';
+import { decodeSubscription } from './consumer-protocol';
 import {
+  CONSUMER_PROTOCOL_TYPE,
   GROUP_INITIAL_REBALANCE_DELAY_MS_DEFAULT,
   GROUP_MAX_SESSION_TIMEOUT_MS_DEFAULT,
   GROUP_MAX_SIZE_CEILING,
@@ -1115,6 +1117,57 @@ export class GroupCoordinator {
         return { groupId, errorCode: ErrorCode.NONE };
       }),
     );
+  }
+
+  /**
+   * OffsetDelete (KIP-496): removes committed offsets with tombstones. Refused per partition with
+   * GROUP_SUBSCRIBED_TO_TOPIC while a consumer group with members subscribes to the topic.
+   */
+  async deleteOffsets(groupId: string, partitions: readonly TopicPartitionRef[]): Promise<OffsetCommitResult> {
+    const all = (errorCode: ErrorCode) => ({ errorCode, partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition, errorCode })) });
+    if (!validName(groupId)) return all(ErrorCode.INVALID_GROUP_ID);
+    const statusError = this.statusError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    if (statusError !== ErrorCode.NONE) return all(statusError);
+    if (partitions.length > OFFSETS_PER_REQUEST_MAX) return all(ErrorCode.INVALID_REQUEST);
+    const group = this.groups.get(groupId);
+    if (group === undefined || group.is('Dead')) return all(ErrorCode.GROUP_ID_NOT_FOUND);
+    const subscribed = this.subscribedTopics(group);
+    if (subscribed === null) return all(ErrorCode.NON_EMPTY_GROUP);
+    const errors: ErrorCode[] = partitions.map((p) => (subscribed.has(p.topic) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE));
+    const doomed = partitions.flatMap((p, i) => {
+      const committed = errors[i] === ErrorCode.NONE ? group.offsets.get(offsetMapKey(p.topic, p.partition)) : undefined;
+      return committed === undefined ? [] : [committed];
+    });
+    if (doomed.length > 0) {
+      const error = await this.append(groupId, this.tombstones(group, doomed, false));
+      if (error === ErrorCode.NONE) {
+        for (const c of doomed) group.offsets.delete(offsetMapKey(c.topic, c.partition));
+      } else {
+        errors.forEach((e, i) => {
+          if (e === ErrorCode.NONE) errors[i] = error;
+        });
+      }
+    }
+    return this.commitResult(partitions.map((p, i) => ({ topic: p.topic, partition: p.partition, errorCode: errors[i]! })));
+  }
+
+  /**
+   * Topics the members of a consumer group subscribe to (from their stored subscriptions); empty
+   * for an Empty group; null when the group has members of a protocol that is not `consumer`, whose
+   * subscriptions cannot be read (Kafka refuses OffsetDelete for those with NON_EMPTY_GROUP).
+   */
+  private subscribedTopics(group: Group): Set<string> | null {
+    const topics = new Set<string>();
+    if (group.members.size === 0) return topics;
+    if (group.protocolType !== CONSUMER_PROTOCOL_TYPE || group.protocolName === null) return null;
+    for (const member of group.members.values()) {
+      try {
+        for (const topic of decodeSubscription(member.metadata(group.protocolName)).topics) topics.add(topic);
+      } catch {
+        return null;
+      }
+    }
+    return topics;
   }
 
   private tombstones(group: Group, offsets: readonly CommittedOffset[], withGroup: boolean): RecordInput[] {

@@ -29,6 +29,7 @@ import {
   MANAGED_HEARTBEAT_INTERVAL_MS_DEFAULT,
   MANAGED_JOIN_ATTEMPTS_MAX,
   MANAGED_REBALANCE_TIMEOUT_MS_DEFAULT,
+  MANAGED_RETRY_BACKOFF_MAX_MS,
   MANAGED_RETRY_BACKOFF_MS,
   MANAGED_SESSION_TIMEOUT_MS_DEFAULT,
   NO_GENERATION,
@@ -218,8 +219,12 @@ export class ManagedMember {
       memberId: this.currentMemberId,
       offsets,
     });
-    if (result.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this.currentMemberId = UNKNOWN_MEMBER_ID;
-    if (result.errorCode === ErrorCode.UNKNOWN_MEMBER_ID || result.errorCode === ErrorCode.ILLEGAL_GENERATION) this.requestRejoin();
+    // Only a member that thinks it is stable learns something here; during a rebalance round (a
+    // commit from the revoke callback, say) the round itself takes care of the membership.
+    if (this.currentState === 'stable' && (result.errorCode === ErrorCode.UNKNOWN_MEMBER_ID || result.errorCode === ErrorCode.ILLEGAL_GENERATION)) {
+      if (result.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this.currentMemberId = UNKNOWN_MEMBER_ID;
+      this.requestRejoin();
+    }
     return result;
   }
 
@@ -272,7 +277,7 @@ export class ManagedMember {
           this.fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `gave up after ${attempts} join attempts`);
           break;
         }
-        if (outcome === 'backoff') await this.sleep(this.retryBackoffMs);
+        if (outcome === 'backoff') await this.sleep(Math.min(this.retryBackoffMs * 2 ** Math.min(attempts - 1, 16), MANAGED_RETRY_BACKOFF_MAX_MS));
       }
     } finally {
       this.loopRunning = false;

@@ -112,6 +112,33 @@ describe('offset commits', () => {
   });
 });
 
+describe('offset deletion (OffsetDelete)', () => {
+  it('deletes offsets of topics no member subscribes to, with tombstones, and refuses subscribed ones', async () => {
+    const h = await startCoordinator();
+    const memberId = await stableSingle(h); // subscribes to 't'
+    await h.coordinator.commitOffsets({
+      groupId: 'g',
+      generationId: 1,
+      memberId,
+      offsets: [
+        { topic: 't', partition: 0, offset: 1n },
+        { topic: 'old', partition: 0, offset: 2n },
+      ],
+    });
+    const result = await h.coordinator.deleteOffsets('g', [
+      { topic: 't', partition: 0 },
+      { topic: 'old', partition: 0 },
+    ]);
+    expect(result.partitions.map((p) => p.errorCode)).toEqual([ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC, ErrorCode.NONE]);
+    expect(h.coordinator.fetchOffsets('g', null).partitions.map((p) => p.topic)).toEqual(['t']);
+    expect((await logRecords(h.logs)).filter((r) => r.tombstone).map((r) => r.key)).toEqual([{ kind: 'offset', groupId: 'g', topic: 'old', partition: 0 }]);
+    expect((await h.coordinator.deleteOffsets('missing', [{ topic: 't', partition: 0 }])).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    h.coordinator.shutdown();
+    const again = await restart(h.logs);
+    expect(again.coordinator.fetchOffsets('g', null).partitions.map((p) => p.topic)).toEqual(['t']);
+  });
+});
+
 describe('offsets across a restart', () => {
   it('reloads committed offsets (last commit wins) from __consumer_offsets', async () => {
     const h = await startCoordinator();
