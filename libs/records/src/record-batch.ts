@@ -531,3 +531,41 @@ export async function decodeBatches(buf: Buffer, options?: DecodeOptions): Promi
   for (const pos of batchPositions(buf)) batches.push(await decodeBatch(buf, pos, options));
   return batches;
 }
+
+/**
+ * The input that re-encodes `batch` (optionally keeping only some records): same base offset,
+ * offsets (as offset deltas, gaps allowed), lastOffsetDelta, producer fields, flags, compression
+ * and timestamps. This is what the cleaner needs to rewrite a batch without changing offsets. A
+ * LogAppendTime batch keeps its bit and maxTimestamp; its records' original CreateTimes are not
+ * recoverable after decoding and are written as maxTimestamp.
+ */
+export function toBatchInput(batch: DecodedBatch, keep?: (record: DecodedRecord, index: number) => boolean): BatchInput {
+  const header = batch.header;
+  const records: RecordInput[] = [];
+  batch.records.forEach((record, index) => {
+    if (keep !== undefined && !keep(record, index)) return;
+    records.push({
+      key: record.key,
+      value: record.value,
+      headers: record.headers,
+      timestampMs: record.timestampMs,
+      offsetDelta: Number(record.offset - header.baseOffset),
+    });
+  });
+  return {
+    records,
+    compression: batch.compression,
+    baseOffset: header.baseOffset,
+    partitionLeaderEpoch: header.partitionLeaderEpoch,
+    producerId: header.producerId,
+    producerEpoch: header.producerEpoch,
+    baseSequence: header.baseSequence,
+    transactional: batch.transactional,
+    control: batch.control,
+    logAppendTime: batch.logAppendTime,
+    lastOffsetDelta: header.lastOffsetDelta,
+    // LogAppendTime: maxTimestamp is the append time; otherwise nowMs is unused (every record has a timestamp).
+    nowMs: header.maxTimestamp,
+    ...(batch.deleteHorizonMs === null ? {} : { deleteHorizonMs: batch.deleteHorizonMs }),
+  };
+}
