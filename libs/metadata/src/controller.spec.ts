@@ -228,6 +228,8 @@ describe('MetadataController', () => {
       expect(collision.code).toBe(MetadataErrorCode.InvalidTopic);
       expect(collision.message).toMatch(/collides with existing topic "a\.b"/);
       expect(log.logEndOffset).toBe(end);
+      await c.deleteTopic('a.b');
+      expect((await c.createTopic({ name: 'a_b' })).topic.name).toBe('a_b');
     });
 
     it.each([0, -1, 1.5, TOPIC_PARTITIONS_MAX + 1, Number.NaN])('refuses %p partitions as INVALID_PARTITIONS', async (partitions) => {

@@ -84,6 +84,30 @@ describe('MetadataImage', () => {
     reopened.close();
   });
 
+  it('applyBatches commits several batches at once, or none of them', () => {
+    const image = MetadataImage.open(path);
+    const changes = image.applyBatches([
+      { lastOffset: 1n, records: [{ type: 'TopicRecord', data: { name: 'a', topicId: idA } }, partition(idA, 0)] },
+      { lastOffset: 2n, records: [{ type: 'RemoveTopicRecord', data: { topicId: idA } }] },
+      { lastOffset: 3n, records: [{ type: 'TopicRecord', data: { name: 'a', topicId: idB } }] },
+    ]);
+    expect(changes.map((c) => c.type)).toEqual(['topicCreated', 'topicDeleted', 'topicCreated']);
+    expect(image.appliedOffset()).toBe(3n);
+    expect(image.topic('a')!.topicId).toBe(idB);
+    const before = image.dump();
+    expect(() =>
+      image.applyBatches([
+        { lastOffset: 4n, records: [{ type: 'TopicRecord', data: { name: 'c', topicId: 'AAAAAAAAAAAAAAAAAAAABA' } }] },
+        { lastOffset: 5n, records: [{ type: 'RemoveTopicRecord', data: { topicId: idA } }] },
+      ]),
+    ).toThrow(/unknown topic id/);
+    expect(image.appliedOffset()).toBe(3n);
+    expect(image.topic('c')).toBeUndefined();
+    expect(image.dump()).toEqual(before);
+    expect(() => image.applyBatches([{ lastOffset: 5n, records: [] }, { lastOffset: 5n, records: [] }])).toThrow(/not after/);
+    image.close();
+  });
+
   it('refuses a batch at or before the applied offset (never applies twice)', () => {
     const image = MetadataImage.open(':memory:');
     image.apply(1n, [{ type: 'NoOpRecord', data: {} }, { type: 'NoOpRecord', data: {} }]);
