@@ -38,3 +38,33 @@ export const topicNotFound = (topic: string): DomainError =>
   new DomainError(DomainErrorKind.TopicNotFound, `topic "${topic}" does not exist; create it with POST /admin/topics (or enable auto.create.topics.enable).`);
 export const partitionNotFound = (topic: string, partition: number, count: number): DomainError =>
   new DomainError(DomainErrorKind.PartitionNotFound, `partition ${partition} of topic "${topic}" does not exist; the topic has partitions 0 to ${count - 1}.`);
+
+/**
+ * The contracts' error codes (shared/spec/http-api.md, live-protocol.md), one place: an HTTP status
+ * and the 5-digit `error_code` that both the REST and the live doors render.
+ */
+export const STATUS_BY_KIND: Record<DomainErrorKind, [status: number, code: number]> = {
+  [DomainErrorKind.Malformed]: [400, 40001],
+  [DomainErrorKind.TopicNotFound]: [404, 40401],
+  [DomainErrorKind.PartitionNotFound]: [404, 40402],
+  [DomainErrorKind.InstanceNotFound]: [404, 40403],
+  [DomainErrorKind.GroupNotFound]: [404, 40405],
+  [DomainErrorKind.ClusterNotFound]: [404, 40404],
+  [DomainErrorKind.TopicExists]: [409, 40901],
+  [DomainErrorKind.AlreadySubscribed]: [409, 40901],
+  [DomainErrorKind.InstanceExists]: [409, 40902],
+  [DomainErrorKind.GroupNotEmpty]: [409, 40903],
+  [DomainErrorKind.TooLarge]: [413, 41301],
+  [DomainErrorKind.OffsetOutOfRange]: [416, 41601],
+  [DomainErrorKind.InvalidPayload]: [422, 42206],
+  [DomainErrorKind.TooManyRequests]: [429, 42901],
+  [DomainErrorKind.Internal]: [500, 50001],
+  [DomainErrorKind.NotAvailable]: [503, 50301],
+  [DomainErrorKind.Storage]: [507, 50701],
+};
+
+/** A domain error as the JSON doors render it: the HTTP status and `{"error_code", "message"}`. */
+export function errorResponse(error: DomainError): { status: number; body: { error_code: number; message: string } } {
+  const [status, code] = STATUS_BY_KIND[error.kind];
+  return { status, body: { error_code: code, message: error.message } };
+}

@@ -4,10 +4,9 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs
 import { BrokerConfigService } from '../core/broker-config.service';
 import { EngineService } from '../core/engine.service';
 import { toDomainError } from '../core/error-mapping';
-import { DomainError, DomainErrorKind, invalid } from '../core/errors';
+import { DomainError, DomainErrorKind, errorResponse, invalid } from '../core/errors';
 import { ProduceService } from '../core/produce.service';
 import { ProduceRecord, RecordFormat, encodeData, formatFromMediaType, parseHeaders, parseTimestamp, toProduceRecords } from '../core/record-format';
-import { httpError } from './domain-error.filter';
 import { ConcatenatedJson } from './parsers';
 
 const V3_TYPES: Record<string, RecordFormat> = { BINARY: 'binary', JSON: 'json', STRING: 'string' };
@@ -69,7 +68,7 @@ export class CompatController {
       } catch (e) {
         const d = toDomainError(e);
         if (!d || !many) throw e;
-        const { status, body: b } = httpError(d);
+        const { status, body: b } = errorResponse(d);
         reports.push({ error_code: status, message: b.message });
       }
     }

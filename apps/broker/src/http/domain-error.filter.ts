@@ -1,33 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DomainError, DomainErrorKind } from '../core/errors';
+import { DomainError, DomainErrorKind, errorResponse } from '../core/errors';
 import { toDomainError } from '../core/error-mapping';
-
-/** The contract's error codes (shared/spec/http-api.md), one place. */
-const HTTP_BY_KIND: Record<DomainErrorKind, [status: number, code: number]> = {
-  [DomainErrorKind.Malformed]: [400, 40001],
-  [DomainErrorKind.TopicNotFound]: [404, 40401],
-  [DomainErrorKind.PartitionNotFound]: [404, 40402],
-  [DomainErrorKind.InstanceNotFound]: [404, 40403],
-  [DomainErrorKind.GroupNotFound]: [404, 40405],
-  [DomainErrorKind.ClusterNotFound]: [404, 40404],
-  [DomainErrorKind.TopicExists]: [409, 40901],
-  [DomainErrorKind.AlreadySubscribed]: [409, 40901],
-  [DomainErrorKind.InstanceExists]: [409, 40902],
-  [DomainErrorKind.GroupNotEmpty]: [409, 40903],
-  [DomainErrorKind.TooLarge]: [413, 41301],
-  [DomainErrorKind.OffsetOutOfRange]: [416, 41601],
-  [DomainErrorKind.InvalidPayload]: [422, 42206],
-  [DomainErrorKind.TooManyRequests]: [429, 42901],
-  [DomainErrorKind.Internal]: [500, 50001],
-  [DomainErrorKind.NotAvailable]: [503, 50301],
-  [DomainErrorKind.Storage]: [507, 50701],
-};
-
-export function httpError(error: DomainError): { status: number; body: { error_code: number; message: string } } {
-  const [status, code] = HTTP_BY_KIND[error.kind];
-  return { status, body: { error_code: code, message: error.message } };
-}
 
 /** Errors raised by the HTTP framework itself (body parsing, size, routing), in contract terms. */
 function frameworkError(e: unknown): DomainError | undefined {
@@ -68,7 +42,7 @@ export class DomainErrorFilter implements ExceptionFilter {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
       domain = new DomainError(DomainErrorKind.Internal, 'internal error; the broker logged the details.');
     }
-    const { status, body } = httpError(domain);
+    const { status, body } = errorResponse(domain);
     if (reply.sent) return;
     reply.status(status).send(body);
   }

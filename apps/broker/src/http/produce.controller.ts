@@ -5,10 +5,9 @@ import type { Readable } from 'node:stream';
 import { BrokerConfigService } from '../core/broker-config.service';
 import { Acks, ProduceService } from '../core/produce.service';
 import { formatFromMediaType, parseFormat, toProduceRecord, toProduceRecords } from '../core/record-format';
-import { httpError } from './domain-error.filter';
 import { ErrorDto, ProduceQueryDto, ProduceRequestDto, ProduceResponseDto } from './dto/produce.dto';
 import { toDomainError } from '../core/error-mapping';
-import { malformed } from '../core/errors';
+import { errorResponse, malformed } from '../core/errors';
 
 const ACKS: Record<string, Acks> = { all: 'all', '-1': 'all', '1': '1', '0': '0' };
 
@@ -89,7 +88,7 @@ export class ProduceController {
         } catch (e) {
           const d = toDomainError(e);
           if (!d) throw e;
-          return JSON.stringify(httpError(d).body);
+          return JSON.stringify(errorResponse(d).body);
         }
       })();
       tail = tail.then(async () => {
