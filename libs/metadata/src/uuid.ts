@@ -8,7 +8,7 @@ import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 export type RandomBytes = (size: number) => Buffer;
 
 export const UUID_BYTES = 16;
-/** Draws before giving up (a good source needs one; 2 in 64 ids start with '-'). */
+/** Draws before giving up (a good source almost always needs one: 1 in 64 ids starts with '-'). */
 export const UUID_ATTEMPTS_MAX = 100;
 /** Kafka's Uuid.ZERO_UUID and Uuid.METADATA_TOPIC_ID: never handed out as an id. */
 export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
