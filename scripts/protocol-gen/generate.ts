@@ -500,7 +500,7 @@ function emitStruct(e: Emitter, message: MessageModel, struct: StructModel): voi
         const tagType = `${tsType(field.type)}${isEmpty(field.nullable) ? '' : ' | null'}`;
         emitWrite(e, field.type, `(m.${field.property} as ${tagType})`, tw, 'true', nullableTest(field, span), `${struct.name}.${field.property}`);
         e.line(`w.uvarint(${field.tag});`);
-        e.line(`w.uvarint(${tw}.offset);`);
+        e.line(`w.uvarint(${tw}.length);`);
         e.line(`w.raw(${tw}.finish());`);
         e.close();
       });

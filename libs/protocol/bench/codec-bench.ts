@@ -2,7 +2,7 @@
  * Micro-benchmark of the generated codecs on the hot paths (prints `name: value unit` lines):
  *   node -r @swc-node/register libs/protocol/bench/codec-bench.ts
  */
-import { ApiKey, FrameReader, decodeRequest, decodeRequestHeader, encodeRequest, encodeResponse } from '@runnel/protocol';
+import { ApiKey, FrameReader, decodeRequest, decodeRequestHeader, encodeRequest, encodeResponse, encodeResponseChunks } from '@runnel/protocol';
 
 function measure(name: string, unit: string, perOp: number, run: () => void): void {
   for (let i = 0; i < 200; i++) run(); // warm up
@@ -57,6 +57,7 @@ measure('produce_v9_request_decode_throughput', 'MB/s', mb, () => {
 measure('fetch_v11_response_encode', 'responses/s', 1, () => encodeResponse(ApiKey.Fetch, 11, 1, fetchResponse));
 measure('fetch_v12_response_encode', 'responses/s', 1, () => encodeResponse(ApiKey.Fetch, 12, 1, fetchResponse));
 measure('fetch_v11_response_encode_throughput', 'MB/s', mb, () => encodeResponse(ApiKey.Fetch, 11, 1, fetchResponse));
+measure('fetch_v11_response_encode_chunks_throughput', 'MB/s', mb, () => encodeResponseChunks(ApiKey.Fetch, 11, 1, fetchResponse));
 const metadata = encodeRequest(ApiKey.Metadata, 12, 1, 'bench', { topics: [{ name: 'a', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
 measure('metadata_v12_request_decode', 'requests/s', 1, () => decodeRequest(ApiKey.Metadata, 12, metadata, decodeRequestHeader(metadata, 4).bodyOffset));
 const stream = Buffer.concat(Array.from({ length: 64 }, () => produce));

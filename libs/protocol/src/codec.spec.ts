@@ -14,6 +14,7 @@ import {
   encodeRequestBody,
   encodeResponse,
   encodeResponseBody,
+  encodeResponseChunks,
   isFlexible,
   isSupported,
   requestHeaderVersion,
@@ -123,6 +124,24 @@ describe('codec rules', () => {
     const view = decoded.topicData[0]!.partitionData[0]!.records!;
     expect(view.equals(records)).toBe(true);
     expect(view.buffer).toBe(body.buffer);
+  });
+
+  it('gathers large records into the frame by reference, not by copy', () => {
+    const big = Buffer.alloc(64 * 1024, 1);
+    const small = Buffer.alloc(100, 2);
+    const partition = (partitionIndex: number, records: Buffer) => ({ partitionIndex, errorCode: 0, highWatermark: 5n, records });
+    for (const v of [4, 11, 12, 17]) {
+      const body = {
+        throttleTimeMs: 0,
+        responses: [{ topic: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [partition(0, big), partition(1, small), partition(2, big)] }],
+      };
+      const chunks = encodeResponseChunks(ApiKey.Fetch, v, 77, body);
+      expect(Buffer.concat(chunks).equals(encodeResponse(ApiKey.Fetch, v, 77, body))).toBe(true);
+      expect(chunks.filter((c) => c === big)).toHaveLength(2);
+      expect(chunks.some((c) => c === small)).toBe(false);
+      expect(chunks[0]!.readInt32BE(0)).toBe(chunks.reduce((n, c) => n + c.length, 0) - 4);
+    }
+    expect(() => encodeResponseChunks(ApiKey.Fetch, 4, 1, { responses: [] }, 0)).toThrow(RangeError);
   });
 
   it('knows its versions, flexibility and header versions', () => {

@@ -24,7 +24,7 @@ import {
 } from './generated';
 import { Reader } from './reader';
 import { Writer } from './writer';
-import { FRAME_SIZE_PREFIX_BYTES } from './constants';
+import { FRAME_SIZE_PREFIX_BYTES, GATHER_BYTES_MIN_DEFAULT, WRITER_INITIAL_BYTES } from './constants';
 
 const CODECS_BY_KEY: readonly (ApiCodec | undefined)[] = (() => {
   const table: (ApiCodec | undefined)[] = [];
@@ -81,14 +81,14 @@ export function responseHeaderVersion(apiKey: number, version: number): number {
   return isFlexible(apiKey, version) ? 1 : 0;
 }
 
-function startFrame(): Writer {
-  const w = new Writer();
+function startFrame(gatherBytesMin = 0): Writer {
+  const w = new Writer(WRITER_INITIAL_BYTES, gatherBytesMin);
   w.int32(0);
   return w;
 }
 
 function finishFrame(w: Writer): Buffer {
-  w.patchInt32(0, w.offset - FRAME_SIZE_PREFIX_BYTES);
+  w.patchInt32(0, w.length - FRAME_SIZE_PREFIX_BYTES);
   return w.finish();
 }
 
@@ -158,6 +158,27 @@ export function encodeResponse<K extends ApiKey>(apiKey: K, version: number, cor
   writeResponseHeader(w, responseHeaderVersion(apiKey, version), { correlationId });
   codec.writeResponse(w, version, body as never);
   return finishFrame(w);
+}
+
+/**
+ * A response frame as a list of buffers whose concatenation is `encodeResponse(...)`: `bytes` and
+ * `records` values of at least `gatherBytesMin` bytes are referenced, not copied (Fetch sends
+ * stored batches as they are). Write them with `socket.cork()` + `write` per chunk, or writev.
+ */
+export function encodeResponseChunks<K extends ApiKey>(
+  apiKey: K,
+  version: number,
+  correlationId: number,
+  body: ResponseBodies[K],
+  gatherBytesMin = GATHER_BYTES_MIN_DEFAULT,
+): Buffer[] {
+  if (!(gatherBytesMin >= 1)) throw new RangeError(`gatherBytesMin must be >= 1: ${gatherBytesMin}`);
+  const codec = codecFor(apiKey, version);
+  const w = startFrame(gatherBytesMin);
+  writeResponseHeader(w, responseHeaderVersion(apiKey, version), { correlationId });
+  codec.writeResponse(w, version, body as never);
+  w.patchInt32(0, w.length - FRAME_SIZE_PREFIX_BYTES);
+  return w.chunks();
 }
 
 /** Decode a response frame (without size prefix). Trailing bytes are ignored. */

@@ -17,12 +17,15 @@ export const UVARINT32_BYTES_MAX = 5;
 export const UUID_BYTES = 16;
 /** First capacity of a Writer; it doubles as needed. */
 export const WRITER_INITIAL_BYTES = 256;
+/** encodeResponseChunks references (does not copy) bytes/records values at least this large. */
+export const GATHER_BYTES_MIN_DEFAULT = 4096;
 /** Writers never grow past this (a response larger than this is a bug upstream). */
 export const WRITER_BYTES_MAX = 1024 * 1024 * 1024;
 
 function assertLimits(): void {
   if (FRAME_BYTES_MAX_DEFAULT > WRITER_BYTES_MAX) throw new Error('frame limit exceeds writer limit');
   if (WRITER_INITIAL_BYTES <= 0 || WRITER_INITIAL_BYTES > WRITER_BYTES_MAX) throw new Error('writer limits');
+  if (GATHER_BYTES_MIN_DEFAULT < 1) throw new Error('gather threshold must be positive');
   if (STRING_BYTES_MAX !== 32767) throw new Error('string limit must match int16 lengths');
 }
 assertLimits();

@@ -16,6 +16,7 @@ import {
   encodeRequestBody,
   encodeResponse,
   encodeResponseBody,
+  encodeResponseChunks,
   isFlexible,
 } from './index';
 
@@ -62,6 +63,8 @@ describe('generated codecs: round trips', () => {
 
           const responseFrame = encodeResponse(key, v, correlationId, response);
           expect(responseFrame.readInt32BE(0)).toBe(responseFrame.length - 4);
+          // Gathering every bytes value (threshold 1) must give the same frame.
+          expect(Buffer.concat(encodeResponseChunks(key, v, correlationId, response, 1)).equals(responseFrame)).toBe(true);
           const decodedFrame = decodeResponse(key, v, responseFrame.subarray(4));
           expect(decodedFrame.correlationId).toBe(correlationId);
           expect([context, decodedFrame.body]).toEqual([context, response]);

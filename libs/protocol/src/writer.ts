@@ -5,30 +5,61 @@ import { ProtocolError } from './errors';
  * An append-only byte sink for the generated encoders: one Buffer that doubles when full
  * (amortised O(1) per byte), returned as a view of the written prefix by `finish()`.
  *
+ * Gather mode (`gatherBytesMin` > 0) is for responses that carry stored record batches (Fetch):
+ * a `bytes`/`records` value of at least that size is not copied but referenced, and `chunks()`
+ * returns the message as a list of buffers for `socket.writev`/cork. The bytes written so far are
+ * then frozen as a view of the current buffer, and writing continues after them.
+ *
  * `flex` selects the compact encodings of flexible versions (unsigned varint length plus one).
  */
 export class Writer {
   buf: Buffer;
+  /** Position of the next byte in `buf`. */
   offset = 0;
+  private readonly gathered: Buffer[] = [];
+  /** Bytes handed to `gathered` so far. */
+  private gatheredBytes = 0;
+  /** Start in `buf` of the bytes not yet handed to `gathered` (0 unless gathering). */
+  private segmentStart = 0;
 
-  constructor(initialBytes = WRITER_INITIAL_BYTES) {
+  constructor(
+    initialBytes = WRITER_INITIAL_BYTES,
+    readonly gatherBytesMin = 0,
+  ) {
     this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Bytes written in total. */
+  get length(): number {
+    return this.gatheredBytes + this.offset - this.segmentStart;
   }
 
   private ensure(bytes: number): void {
     const needed = this.offset + bytes;
     if (needed <= this.buf.length) return;
-    if (needed > WRITER_BYTES_MAX) throw new ProtocolError('invalid_length', `message over ${WRITER_BYTES_MAX} bytes`);
-    let capacity = this.buf.length * 2;
-    while (capacity < needed) capacity *= 2;
+    if (this.length + bytes > WRITER_BYTES_MAX) throw new ProtocolError('invalid_length', `message over ${WRITER_BYTES_MAX} bytes`);
+    const live = this.offset - this.segmentStart;
+    let capacity = Math.max(this.buf.length * 2, 64);
+    while (capacity < live + bytes) capacity *= 2;
     const grown = Buffer.allocUnsafe(Math.min(capacity, WRITER_BYTES_MAX));
-    this.buf.copy(grown, 0, 0, this.offset);
+    // Only bytes not yet gathered move; gathered views keep pointing at the old buffer.
+    this.buf.copy(grown, 0, this.segmentStart, this.offset);
     this.buf = grown;
+    this.offset = live;
+    this.segmentStart = 0;
   }
 
-  /** The bytes written so far (a view, not a copy). */
+  /** The bytes written (a view, not a copy). Not after gathering: use `chunks()`. */
   finish(): Buffer {
+    if (this.gathered.length > 0) throw new Error('Writer.finish() after gathering: use chunks()');
     return this.buf.subarray(0, this.offset);
+  }
+
+  /** The bytes written as a list of buffers (views; referenced values are not copied). */
+  chunks(): Buffer[] {
+    const out = this.gathered.slice();
+    if (this.offset > this.segmentStart) out.push(this.buf.subarray(this.segmentStart, this.offset));
+    return out;
   }
 
   int8(value: number): void {
@@ -60,9 +91,11 @@ export class Writer {
     this.offset += 4;
   }
 
-  /** Overwrite an int32 written earlier (size prefixes). */
+  /** Overwrite an int32 written earlier (size prefixes); the first bytes when gathering. */
   patchInt32(offset: number, value: number): void {
-    this.buf.writeInt32BE(value, offset);
+    const first = this.gathered[0];
+    if (first !== undefined) first.writeInt32BE(value, offset);
+    else this.buf.writeInt32BE(value, offset);
   }
 
   int64(value: bigint): void {
@@ -98,12 +131,19 @@ export class Writer {
   }
 
   raw(bytes: Buffer): void {
+    if (this.gatherBytesMin > 0 && bytes.length >= this.gatherBytesMin) {
+      if (this.offset > this.segmentStart) this.gathered.push(this.buf.subarray(this.segmentStart, this.offset));
+      this.gathered.push(bytes);
+      this.gatheredBytes += this.offset - this.segmentStart + bytes.length;
+      this.segmentStart = this.offset;
+      return;
+    }
     this.ensure(bytes.length);
     bytes.copy(this.buf, this.offset);
     this.offset += bytes.length;
   }
 
-  private length(flex: boolean, wide: boolean, length: number): void {
+  private lengthPrefix(flex: boolean, wide: boolean, length: number): void {
     if (flex) this.uvarint(length + 1);
     else if (wide) this.int32(length);
     else this.int16(length);
@@ -111,12 +151,12 @@ export class Writer {
 
   nullableString(flex: boolean, value: string | null): void {
     if (value === null) {
-      this.length(flex, false, -1);
+      this.lengthPrefix(flex, false, -1);
       return;
     }
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes > STRING_BYTES_MAX) throw new ProtocolError('string_too_long', `string of ${bytes} bytes`);
-    this.length(flex, false, bytes);
+    this.lengthPrefix(flex, false, bytes);
     this.ensure(bytes);
     this.buf.write(value, this.offset, bytes, 'utf8');
     this.offset += bytes;
@@ -129,10 +169,10 @@ export class Writer {
 
   nullableBytes(flex: boolean, value: Buffer | null): void {
     if (value === null) {
-      this.length(flex, true, -1);
+      this.lengthPrefix(flex, true, -1);
       return;
     }
-    this.length(flex, true, value.length);
+    this.lengthPrefix(flex, true, value.length);
     this.raw(value);
   }
 
@@ -143,6 +183,6 @@ export class Writer {
 
   /** An array length; -1 writes null. */
   arrayLength(flex: boolean, length: number): void {
-    this.length(flex, true, length);
+    this.lengthPrefix(flex, true, length);
   }
 }

@@ -100,14 +100,14 @@ export function writeApiVersionsResponse(w: Writer, v: number, m: ApiVersionsRes
         }
       }
       w.uvarint(0);
-      w.uvarint(tw6.offset);
+      w.uvarint(tw6.length);
       w.raw(tw6.finish());
     }
     if (t3) {
       const tw9 = new Writer(64);
       tw9.int64((m.finalizedFeaturesEpoch as bigint));
       w.uvarint(1);
-      w.uvarint(tw9.offset);
+      w.uvarint(tw9.length);
       w.raw(tw9.finish());
     }
     if (t4) {
@@ -124,14 +124,14 @@ export function writeApiVersionsResponse(w: Writer, v: number, m: ApiVersionsRes
         }
       }
       w.uvarint(2);
-      w.uvarint(tw10.offset);
+      w.uvarint(tw10.length);
       w.raw(tw10.finish());
     }
     if (t5) {
       const tw13 = new Writer(64);
       tw13.bool((m.zkMigrationReady as boolean));
       w.uvarint(3);
-      w.uvarint(tw13.offset);
+      w.uvarint(tw13.length);
       w.raw(tw13.finish());
     }
   }

@@ -249,7 +249,7 @@ export function writeBeginQuorumEpochResponse(w: Writer, v: number, m: BeginQuor
         }
       }
       w.uvarint(0);
-      w.uvarint(tw3.offset);
+      w.uvarint(tw3.length);
       w.raw(tw3.finish());
     }
   }

@@ -319,7 +319,7 @@ export function writeCreateTopicsResponseCreatableTopicResult(w: Writer, v: numb
       const tw3 = new Writer(64);
       tw3.int16((m.topicConfigErrorCode as number));
       w.uvarint(0);
-      w.uvarint(tw3.offset);
+      w.uvarint(tw3.length);
       w.raw(tw3.finish());
     }
   }

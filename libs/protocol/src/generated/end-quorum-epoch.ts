@@ -312,7 +312,7 @@ export function writeEndQuorumEpochResponse(w: Writer, v: number, m: EndQuorumEp
         }
       }
       w.uvarint(0);
-      w.uvarint(tw3.offset);
+      w.uvarint(tw3.length);
       w.raw(tw3.finish());
     }
   }

@@ -42,7 +42,7 @@ export function writeFetchSnapshotRequest(w: Writer, v: number, m: FetchSnapshot
       const tw3 = new Writer(64);
       tw3.nullableString(true, (m.clusterId as string | null));
       w.uvarint(0);
-      w.uvarint(tw3.offset);
+      w.uvarint(tw3.length);
       w.raw(tw3.finish());
     }
   }
@@ -160,7 +160,7 @@ export function writeFetchSnapshotRequestPartitionSnapshot(w: Writer, v: number,
       const tw1 = new Writer(64);
       tw1.uuid((m.replicaDirectoryId as string));
       w.uvarint(0);
-      w.uvarint(tw1.offset);
+      w.uvarint(tw1.length);
       w.raw(tw1.finish());
     }
   }
@@ -273,7 +273,7 @@ export function writeFetchSnapshotResponse(w: Writer, v: number, m: FetchSnapsho
         }
       }
       w.uvarint(0);
-      w.uvarint(tw3.offset);
+      w.uvarint(tw3.length);
       w.raw(tw3.finish());
     }
   }
@@ -404,7 +404,7 @@ export function writeFetchSnapshotResponsePartitionSnapshot(w: Writer, v: number
       const tw1 = new Writer(64);
       writeFetchSnapshotResponseLeaderIdAndEpoch(tw1, v, (m.currentLeader as FetchSnapshotResponseLeaderIdAndEpoch));
       w.uvarint(0);
-      w.uvarint(tw1.offset);
+      w.uvarint(tw1.length);
       w.raw(tw1.finish());
     }
   }

@@ -92,14 +92,14 @@ export function writeFetchRequest(w: Writer, v: number, m: FetchRequest): void {
       const tw6 = new Writer(64);
       tw6.nullableString(true, (m.clusterId as string | null));
       w.uvarint(0);
-      w.uvarint(tw6.offset);
+      w.uvarint(tw6.length);
       w.raw(tw6.finish());
     }
     if (t5) {
       const tw7 = new Writer(64);
       writeFetchRequestReplicaState(tw7, v, (m.replicaState as FetchRequestReplicaState));
       w.uvarint(1);
-      w.uvarint(tw7.offset);
+      w.uvarint(tw7.length);
       w.raw(tw7.finish());
     }
   }
@@ -308,7 +308,7 @@ export function writeFetchRequestFetchPartition(w: Writer, v: number, m: FetchRe
       const tw1 = new Writer(64);
       tw1.uuid((m.replicaDirectoryId as string));
       w.uvarint(0);
-      w.uvarint(tw1.offset);
+      w.uvarint(tw1.length);
       w.raw(tw1.finish());
     }
   }
@@ -468,7 +468,7 @@ export function writeFetchResponse(w: Writer, v: number, m: FetchResponse): void
         }
       }
       w.uvarint(0);
-      w.uvarint(tw3.offset);
+      w.uvarint(tw3.length);
       w.raw(tw3.finish());
     }
   }
@@ -649,21 +649,21 @@ export function writeFetchResponsePartitionData(w: Writer, v: number, m: FetchRe
       const tw5 = new Writer(64);
       writeFetchResponseEpochEndOffset(tw5, v, (m.divergingEpoch as FetchResponseEpochEndOffset));
       w.uvarint(0);
-      w.uvarint(tw5.offset);
+      w.uvarint(tw5.length);
       w.raw(tw5.finish());
     }
     if (t3) {
       const tw6 = new Writer(64);
       writeFetchResponseLeaderIdAndEpoch(tw6, v, (m.currentLeader as FetchResponseLeaderIdAndEpoch));
       w.uvarint(1);
-      w.uvarint(tw6.offset);
+      w.uvarint(tw6.length);
       w.raw(tw6.finish());
     }
     if (t4) {
       const tw7 = new Writer(64);
       writeFetchResponseSnapshotId(tw7, v, (m.snapshotId as FetchResponseSnapshotId));
       w.uvarint(2);
-      w.uvarint(tw7.offset);
+      w.uvarint(tw7.length);
       w.raw(tw7.finish());
     }
   }

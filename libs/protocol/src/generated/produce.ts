@@ -186,7 +186,7 @@ export function writeProduceResponse(w: Writer, v: number, m: ProduceResponse): 
         }
       }
       w.uvarint(0);
-      w.uvarint(tw3.offset);
+      w.uvarint(tw3.length);
       w.raw(tw3.finish());
     }
   }
@@ -339,7 +339,7 @@ export function writeProduceResponsePartitionProduceResponse(w: Writer, v: numbe
       const tw3 = new Writer(64);
       writeProduceResponseLeaderIdAndEpoch(tw3, v, (m.currentLeader as ProduceResponseLeaderIdAndEpoch));
       w.uvarint(0);
-      w.uvarint(tw3.offset);
+      w.uvarint(tw3.length);
       w.raw(tw3.finish());
     }
   }

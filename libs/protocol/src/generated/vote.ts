@@ -207,7 +207,7 @@ export function writeVoteResponse(w: Writer, v: number, m: VoteResponse): void {
         }
       }
       w.uvarint(0);
-      w.uvarint(tw3.offset);
+      w.uvarint(tw3.length);
       w.raw(tw3.finish());
     }
   }
