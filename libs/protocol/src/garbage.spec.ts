@@ -16,8 +16,8 @@ import {
   encodeResponseBody,
 } from './index';
 
-const RUNS_RANDOM = 60;
-const RUNS_MUTATED = 60;
+const RUNS_RANDOM = 40;
+const RUNS_MUTATED = 40;
 const apis = buildApis(DEFAULT_SPEC_DIR, readConfig(DEFAULT_CONFIG));
 
 /** Run `decode`; it may succeed or throw ProtocolError, nothing else. Returns whether it threw. */

@@ -25,7 +25,7 @@ function kafkajs<T>(module: string): T {
 }
 
 const KAFKAJS_THROTTLE_KEYS = new Set(['throttleTime', 'clientSideThrottleTime']);
-const SAMPLES_PER_VERSION = 8;
+const SAMPLES_PER_VERSION = 5;
 
 /** Leaf values in insertion order (which both decoders build in wire order). */
 function leaves(value: unknown, skip: (key: string) => boolean, out: unknown[] = []): unknown[] {

@@ -20,7 +20,7 @@ import {
   isFlexible,
 } from './index';
 
-const SAMPLES_PER_VERSION = 12;
+const SAMPLES_PER_VERSION = 8;
 const apis = buildApis(DEFAULT_SPEC_DIR, readConfig(DEFAULT_CONFIG));
 
 describe('generated codecs: round trips', () => {
