@@ -60,6 +60,12 @@ export const CLEANER_INTERVAL_MS = 15 * 1000;
 export const CHECKPOINT_INTERVAL_MS = 60 * 1000;
 export const FLUSH_CHECK_INTERVAL_MS = 1000;
 
+/**
+ * Group commit: fdatasyncs of one partition log allowed in flight at once. Appends arriving while
+ * the maximum is in flight wait and share the next sync.
+ */
+export const SYNCS_IN_FLIGHT_MAX = 2;
+
 /** Listeners per partition for onAppend (long-polls and live subscribers). */
 export const APPEND_LISTENERS_MAX = 100_000;
 

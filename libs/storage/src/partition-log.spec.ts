@@ -184,6 +184,35 @@ describe('PartitionLog', () => {
     }
   });
 
+  it('resolves a durable append only after an fdatasync that started after its write', async () => {
+    const log = await manager.createLog('t', 0);
+    const pending: (() => void)[] = [];
+    const spy = jest.spyOn(fs, 'fdatasync').mockImplementation((_fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      pending.push(() => callback(null));
+    });
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    try {
+      let firstDone = false;
+      let secondDone = false;
+      const first = log.append(buildValueBatch(1, 10), { durable: true }).then(() => (firstDone = true));
+      await tick();
+      expect(pending).toHaveLength(1);
+      expect(firstDone).toBe(false);
+      const second = log.append(buildValueBatch(1, 10), { durable: true }).then(() => (secondDone = true));
+      await tick();
+      expect(pending).toHaveLength(2); // written after the first sync started: needs its own
+      pending[0]!();
+      await first;
+      await tick();
+      expect(secondDone).toBe(false);
+      pending[1]!();
+      await second;
+      expect(secondDone).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('maps ENOSPC to DiskFullError and leaves no partial batch behind', async () => {
     const log = await manager.createLog('t', 0);
     await log.append(buildValueBatch(1, 10));

@@ -43,6 +43,7 @@ import { Clock, StorageLogger } from './clock';
 import { LogConfig } from './config';
 import {
   APPEND_LISTENERS_MAX,
+  SYNCS_IN_FLIGHT_MAX,
   BATCH_BYTES_MAX,
   CLEANED_FILE_SUFFIX,
   DELETED_FILE_SUFFIX,
@@ -158,7 +159,7 @@ export class PartitionLog {
   private explicitHighWatermark: bigint | null = null;
   private readonly listeners = new Set<(info: AppendInfo) => void>();
   private syncWaiters: SyncWaiter[] = [];
-  private syncInFlight = false;
+  private syncsInFlight = 0;
   private syncScheduled = false;
   private dirUnsynced = false;
   private flushChain: Promise<void> = Promise.resolve();
@@ -493,7 +494,7 @@ export class PartitionLog {
   }
 
   private scheduleSync(): void {
-    if (this.syncInFlight || this.syncScheduled) return;
+    if (this.syncsInFlight >= SYNCS_IN_FLIGHT_MAX || this.syncScheduled) return;
     this.syncScheduled = true;
     // Let every append of this turn of the event loop join the sync.
     setImmediate(() => {
@@ -506,7 +507,7 @@ export class PartitionLog {
     if (this.syncWaiters.length === 0) return;
     const waiters = this.syncWaiters;
     this.syncWaiters = [];
-    this.syncInFlight = true;
+    this.syncsInFlight++;
     const work: Promise<void>[] = this.segments.filter((segment) => segment.unsynced).map((segment) => segment.syncData());
     if (this.dirUnsynced) {
       this.dirUnsynced = false;
@@ -514,12 +515,12 @@ export class PartitionLog {
     }
     Promise.all(work).then(
       () => {
-        this.syncInFlight = false;
+        this.syncsInFlight--;
         for (const waiter of waiters) waiter.resolve();
         if (this.syncWaiters.length > 0) this.scheduleSync();
       },
       (error: unknown) => {
-        this.syncInFlight = false;
+        this.syncsInFlight--;
         for (const waiter of waiters) waiter.reject(error);
         if (this.syncWaiters.length > 0) this.scheduleSync();
       },
@@ -872,7 +873,7 @@ export class PartitionLog {
   }
 
   private async waitForSyncs(): Promise<void> {
-    while (this.syncInFlight || this.syncScheduled || this.syncWaiters.length > 0) {
+    while (this.syncsInFlight > 0 || this.syncScheduled || this.syncWaiters.length > 0) {
       await new Promise((resolve) => setImmediate(resolve));
     }
     await this.flushChain;
