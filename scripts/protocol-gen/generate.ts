@@ -5,6 +5,8 @@
  *
  *   node -r @swc-node/register scripts/protocol-gen/generate.ts [--spec <dir>] [--out <dir>] [--config <file>]
  *
+ * The spec defaults to ../shared/kafka-spec/message beside the repository ($RUNNEL_KAFKA_SPEC_DIR overrides).
+ *
  * Which APIs and versions: scripts/protocol-gen/apis.json. The output is committed; a jest test in
  * libs/protocol regenerates into a temporary directory and fails when the committed files differ.
  *
@@ -738,7 +740,8 @@ export function writeGenerated(outDir: string, files: Map<string, string>): void
 }
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-export const DEFAULT_SPEC_DIR = path.resolve(ROOT, '..', 'shared', 'kafka-spec', 'message');
+/** The Kafka message schemas: `../shared/kafka-spec/message` beside the repository, or $RUNNEL_KAFKA_SPEC_DIR. */
+export const DEFAULT_SPEC_DIR = process.env.RUNNEL_KAFKA_SPEC_DIR ?? path.resolve(ROOT, '..', 'shared', 'kafka-spec', 'message');
 export const DEFAULT_CONFIG = path.join(__dirname, 'apis.json');
 export const DEFAULT_OUT_DIR = path.join(ROOT, 'libs', 'protocol', 'src', 'generated');
 
