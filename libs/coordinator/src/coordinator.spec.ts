@@ -243,7 +243,9 @@ describe('GroupCoordinator liveness', () => {
     expect(oldId).toBe('inst-id1');
     await h.coordinator.syncGroup({ groupId: 'g', generationId: 1, memberId: oldId, assignments: [{ memberId: oldId, assignment: Buffer.from('S') }] });
     const again = await h.coordinator.joinGroup(joinRequest('', { groupInstanceId: 'inst' }));
-    expect(again).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 1, memberId: 'inst-id2', leader: 'inst-id2' });
+    // The leader is reported as it was (Kafka < KIP-814), so the new instance follows and no rebalance runs.
+    expect(again).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 1, memberId: 'inst-id2', leader: 'inst-id1', members: [] });
+    expect(h.coordinator.describeGroups(['g'])[0]).toMatchObject({ state: 'Stable', leader: 'inst-id2' });
     expect(h.coordinator.heartbeat({ groupId: 'g', generationId: 1, memberId: oldId, groupInstanceId: 'inst' }).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
     const sync = await h.coordinator.syncGroup({ groupId: 'g', generationId: 1, memberId: 'inst-id2', groupInstanceId: 'inst', assignments: [] });
     expect(sync.assignment).toEqual(Buffer.from('S'));

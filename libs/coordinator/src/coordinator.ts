@@ -556,6 +556,9 @@ export class GroupCoordinator {
     this.invokeJoin(old, joinError(oldMemberId, ErrorCode.FENCED_INSTANCE_ID));
     this.invokeSync(old, syncError(ErrorCode.FENCED_INSTANCE_ID));
     const previousProtocols = old.protocols;
+    // Kafka (JoinGroup < v9) answers a replaced static member with the leader as it was, so a
+    // rejoining static leader acts as a follower and keeps the current assignment: no rebalance.
+    const leaderBefore = group.leaderId ?? '';
     const member = group.replaceStaticMember(request.groupInstanceId!, oldMemberId, newMemberId);
     this.scheduleHeartbeat(group, member);
     member.protocols = request.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) }));
@@ -576,7 +579,7 @@ export class GroupCoordinator {
               this.invokeJoin(member, joinError(newMemberId, error));
               return;
             }
-            if (generationId === group.generationId) this.invokeJoin(member, this.currentJoinResult(group, member, false));
+            if (generationId === group.generationId) this.invokeJoin(member, { ...this.currentJoinResult(group, member, false), leader: leaderBefore });
           });
           return;
         }
