@@ -13,6 +13,8 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: { '^@runnel/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' },
   testEnvironment: 'node',
+  // A loaded 2-core CI machine must not fail a test on the clock; tests bound their own waits.
+  testTimeout: 60_000,
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
 module.exports = {

@@ -9,7 +9,7 @@
  */
 import { Logger } from '@nestjs/common';
 import { GroupCoordinator, TimerScheduler, systemClock } from '@runnel/coordinator';
-import { MetadataController, MetadataChange } from '@runnel/metadata';
+import { MetadataController, MetadataChange, metadataLogConfig } from '@runnel/metadata';
 import { LogConfig, LogManager, PartitionLog, logConfigToStrings, parseLogConfig } from '@runnel/storage';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
@@ -79,7 +79,7 @@ export class EngineService {
     });
     try {
       const clusterId = EngineService.loadMetaProperties(config);
-      const metadataLog = logs.getLog(METADATA_TOPIC, 0) ?? (await logs.createLog(METADATA_TOPIC, 0, parseLogConfig({ 'retention.ms': '-1' }, topicDefaults)));
+      const metadataLog = logs.getLog(METADATA_TOPIC, 0) ?? (await logs.createLog(METADATA_TOPIC, 0, metadataLogConfig(topicDefaults)));
       const metadata = new MetadataController({ log: metadataLog, imagePath: join(config.dataDir, 'metadata.sqlite'), logger: { warn: (m: string) => logger.warn(m) } });
       await metadata.start();
       await metadata.ensureClusterInitialized(clusterId);
@@ -97,7 +97,8 @@ export class EngineService {
         topicDefaults,
       );
       await engine.syncLogsWithImage();
-      metadata.onChange((change) => void engine.applyChange(change));
+      // Awaited by the controller: a command resolves only once its partition logs exist.
+      metadata.onChange((change) => engine.applyChange(change));
       if (!metadata.image.topic(CONSUMER_OFFSETS_TOPIC)) {
         await metadata.createTopic({
           name: CONSUMER_OFFSETS_TOPIC,
@@ -157,8 +158,16 @@ export class EngineService {
     return logConfigToStrings(this.topicLogConfig(topic));
   }
 
-  /** Opens a log for every partition of every topic in the image and closes logs of topics gone. */
-  async syncLogsWithImage(): Promise<void> {
+  private syncing: Promise<void> = Promise.resolve();
+
+  /** Opens a log for every partition of every topic in the image and deletes logs of topics gone (serialized). */
+  syncLogsWithImage(): Promise<void> {
+    const next = this.syncing.then(() => this.syncOnce());
+    this.syncing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async syncOnce(): Promise<void> {
     const wanted = new Set<string>();
     for (const t of this.image.topics()) {
       const config = this.topicLogConfig(t.name);

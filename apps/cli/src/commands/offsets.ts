@@ -1,0 +1,55 @@
+/**
+ * `runnel offsets TOPIC [--time -1|-2|MS]`: GetOffsetShell. -1 (latest) is the high watermark,
+ * -2 (earliest) the log start offset, a time (ms or ISO-8601) the first offset whose timestamp is at
+ * or after it (none when every record is older).
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { UsageError } from '../errors';
+import { contextOf, enc, out, partitionListArg, printJson, printTable } from '../output';
+import { topicPath, TopicDescription } from './topics';
+
+type TimeSpec = 'latest' | 'earliest' | number;
+
+export function timeArg(value: string): TimeSpec {
+  const v = value.trim();
+  if (v === '-1' || v === 'latest') return 'latest';
+  if (v === '-2' || v === 'earliest') return 'earliest';
+  if (/^\d+$/.test(v)) {
+    const n = Number(v);
+    if (Number.isSafeInteger(n)) return n;
+  }
+  const ms = Date.parse(v);
+  if (!/^\d/.test(v) || Number.isNaN(ms)) throw new InvalidArgumentError(`"${value}" is not -1 (latest), -2 (earliest), a time in ms since the epoch or an ISO-8601 date-time.`);
+  return ms;
+}
+
+export function registerOffsets(program: Command): void {
+  program
+    .command('offsets')
+    .description('offsets of each partition of a topic (GetOffsetShell)')
+    .argument('<topic>', 'topic')
+    .option('--time <time>', '-1 latest (high watermark), -2 earliest (log start), or a time: ms since the epoch or ISO-8601', timeArg, 'latest' as TimeSpec)
+    .option('--partitions <list>', 'only these partitions, e.g. 0,1', partitionListArg)
+    .action(async (topic: string, opts: { time: TimeSpec; partitions?: number[] }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const d = await ctx.client.get<TopicDescription>(topicPath(topic));
+      const all = d.partitions.map((p) => p.partition);
+      const partitions = opts.partitions ?? all;
+      const missing = partitions.filter((p) => !all.includes(p));
+      if (missing.length > 0) throw new UsageError(`topic ${topic} has partitions 0..${all.length - 1}; there is no partition ${missing.join(', ')}.`, cmd);
+      const rows: { topic: string; partition: number; offset: number | null }[] = [];
+      for (const p of partitions) {
+        const path = `/topics/${enc(topic)}/partitions/${p}/offsets`;
+        if (typeof opts.time === 'number') {
+          const r = await ctx.client.get<{ offset: number | null }>(path, { query: { timestamp: opts.time } });
+          rows.push({ topic, partition: p, offset: r.offset });
+        } else {
+          const r = await ctx.client.get<{ log_start_offset: number; high_watermark: number }>(path);
+          rows.push({ topic, partition: p, offset: opts.time === 'latest' ? r.high_watermark : r.log_start_offset });
+        }
+      }
+      if (ctx.json) return printJson(rows);
+      printTable(['TOPIC', 'PARTITION', 'OFFSET'], rows.map((r) => [r.topic, r.partition, r.offset ?? 'none']));
+      if (typeof opts.time === 'number' && rows.some((r) => r.offset === null)) out(`(none: no record at or after ${new Date(opts.time).toISOString()} in that partition)`);
+    });
+}
