@@ -185,6 +185,35 @@ describe('ManagedMember', () => {
     expect(names(m.member.assignment)).toEqual(['later-0', 'later-1', 't-0']);
   });
 
+  it('catches a metadata change that lands while a round is running', async () => {
+    const h = await startCoordinator();
+    const topics = new Topics();
+    topics.counts.set('t', 1);
+    let grown = false;
+    const member: ManagedMember = new ManagedMember({
+      coordinator: h.coordinator,
+      scheduler: h.scheduler,
+      metadata: topics,
+      groupId: 'g',
+      clientKind: 'http',
+      name: 'r',
+      clientHost: 'h',
+      subscription: { topics: ['t'] },
+      onAssignment: () => {
+        // The topic grows after the leader assigned by 1 partition, before the round ends.
+        if (grown) return;
+        grown = true;
+        topics.counts.set('t', 3);
+        member.metadataChanged();
+      },
+    });
+    member.start();
+    await h.scheduler.advance(FORM_MS);
+    expect(member.state).toBe('stable');
+    expect(member.generationId).toBe(2);
+    expect(names(member.assignment)).toEqual(['t-0', 't-1', 't-2']);
+  });
+
   it('changes its subscription by rejoining', async () => {
     const h = await startCoordinator();
     const topics = new Topics();

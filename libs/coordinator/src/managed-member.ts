@@ -194,14 +194,16 @@ export class ManagedMember {
 
   /** The broker's topic metadata changed: rejoin if that changes what this member must do. */
   metadataChanged(): void {
-    if (this.currentState !== 'stable') return;
-    const topics = this.topics();
-    const subscriptionChanged = topics.join('\u0000') !== this.joinedTopics.join('\u0000');
-    let countsChanged = false;
-    if (this.leader) {
-      for (const [topic, count] of this.assignedByCounts) if (this.options.metadata.partitionCount(topic) !== count) countsChanged = true;
-    }
-    if (subscriptionChanged || countsChanged) this.requestRejoin();
+    // During a round the check runs when the round ends (see runLoop).
+    if (this.currentState === 'stable' && this.metadataOutdated()) this.requestRejoin();
+  }
+
+  /** The pattern expands differently now, or (leader) a partition count it assigned by changed. */
+  private metadataOutdated(): boolean {
+    if (this.topics().join('\u0000') !== this.joinedTopics.join('\u0000')) return true;
+    if (!this.leader) return false;
+    for (const [topic, count] of this.assignedByCounts) if (this.options.metadata.partitionCount(topic) !== count) return true;
+    return false;
   }
 
   /** Starts a rebalance round (or queues one after the round in progress). */
@@ -266,6 +268,8 @@ export class ManagedMember {
         if (this.stopped) break;
         if (outcome === 'done') {
           attempts = 0;
+          // Metadata may have changed while the round ran: the broker's notice came too early.
+          if (!this.stopped && this.metadataOutdated()) this.rejoinRequested = true;
           if (!this.rejoinRequested) {
             this.currentState = 'stable';
             this.scheduleHeartbeat();
