@@ -1,0 +1,3 @@
+import type { WireHandlerTable } from '../handler';
+
+export const groupHandlers: WireHandlerTable = {};
