@@ -715,8 +715,12 @@ export class RaftNode {
     if (alive < this.majority()) return this.resign();
     if (now >= role.beginQuorumTick) {
       role.beginQuorumTick = now + this.config.requestTimeoutTicks;
+      // Announce the epoch to voters that never fetched in it, and again to voters that stopped
+      // fetching (they gave up on us after a partition and sit in a pre-vote we reject).
       for (const voter of voters) {
-        if (voter === this.nodeId || (role.progress.get(voter)?.fetchOffset ?? -1) >= 0) continue;
+        const progress = role.progress.get(voter);
+        if (voter === this.nodeId) continue;
+        if (progress !== undefined && progress.fetchOffset >= 0 && now - progress.lastFetchTick <= this.config.fetchTimeoutTicks) continue;
         this.send(voter, this.newCorrelationId(), {
           type: 'BeginQuorumEpochRequest',
           clusterId: this.config.clusterId,
@@ -920,10 +924,15 @@ export class RaftNode {
     }
     const role = this.roleState;
     if (role.kind !== 'follower') {
-      // An answer at our epoch naming a leader we did not know (observer discovery, or a lost BeginQuorumEpoch).
-      if (leaderEpoch === this.epoch && leaderId !== NO_NODE && leaderId !== this.nodeId && this.quorum.leaderId === NO_NODE && role.kind !== 'leader' && role.kind !== 'candidate') {
-        this.becomeFollower(leaderEpoch, leaderId);
-      }
+      // An answer at our epoch naming its leader: an observer looking for the leader (again, after a
+      // fetch timeout) follows it; a voter only if it did not know the leader (a lost BeginQuorumEpoch).
+      const known = this.quorum.leaderId;
+      const follow =
+        leaderEpoch === this.epoch &&
+        leaderId !== NO_NODE &&
+        leaderId !== this.nodeId &&
+        ((role.kind === 'unattached' && (known === NO_NODE || (known === leaderId && !this.isVoter()))) || (role.kind === 'prospective' && known === NO_NODE));
+      if (follow) this.becomeFollower(leaderEpoch, leaderId);
       return false;
     }
     return message.from === role.leaderId && correlationId === role.inflight && leaderEpoch === this.epoch;
