@@ -252,6 +252,67 @@ describe('GroupCoordinator liveness', () => {
   });
 });
 
+describe('GroupCoordinator edge cases', () => {
+  it('lets an admin remove a static member by instance id (LeaveGroup with member id "")', async () => {
+    const h = await startCoordinator();
+    const join = track(h.coordinator.joinGroup(joinRequest('', { groupInstanceId: 'host-1' })));
+    await h.scheduler.advance(DELAY_MS);
+    await h.coordinator.syncGroup({ groupId: 'g', generationId: 1, memberId: join.value.memberId, assignments: [] });
+    const result = h.coordinator.leaveGroup({ groupId: 'g', members: [{ memberId: '', groupInstanceId: 'host-1' }, { memberId: '', groupInstanceId: 'host-2' }] });
+    expect(result.members.map((m) => [m.groupInstanceId, m.errorCode])).toEqual([
+      ['host-1', ErrorCode.NONE],
+      ['host-2', ErrorCode.UNKNOWN_MEMBER_ID],
+    ]);
+    await h.scheduler.advance(0);
+    expect(h.coordinator.describeGroups(['g'])[0]).toMatchObject({ state: 'Empty', members: [] });
+    // An unknown group answers UNKNOWN_MEMBER_ID per member, as Kafka.
+    expect(h.coordinator.leaveGroup({ groupId: 'missing', members: [{ memberId: 'x' }] }).members[0]!.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+
+  it('answers a JoinGroup repeated during CompletingRebalance with the same generation (members only to the leader)', async () => {
+    const h = await startCoordinator();
+    const joins = ['a', 'b'].map((clientId) => track(h.coordinator.joinGroup(joinRequest('', { clientId }))));
+    await h.scheduler.advance(2 * DELAY_MS);
+    const [a, b] = joins.map((j) => j.value);
+    expect(h.coordinator.describeGroups(['g'])[0]!.state).toBe('CompletingRebalance');
+    const again = await h.coordinator.joinGroup(joinRequest(a!.memberId, { clientId: 'a' }));
+    expect(again).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 1, leader: a!.memberId });
+    expect(again.members).toHaveLength(2);
+    expect((await h.coordinator.joinGroup(joinRequest(b!.memberId, { clientId: 'b' }))).members).toEqual([]);
+    // New metadata in CompletingRebalance starts a new round; a parked follower sync is told to rejoin.
+    const parkedSync = track(h.coordinator.syncGroup({ groupId: 'g', generationId: 1, memberId: b!.memberId, assignments: [] }));
+    await h.scheduler.advance(0);
+    const changed = { protocols: [{ name: 'range', metadata: encodeSubscription({ topics: ['t', 'u'] }) }] };
+    const aj = track(h.coordinator.joinGroup(joinRequest(a!.memberId, { clientId: 'a', ...changed })));
+    await h.scheduler.advance(0);
+    expect(parkedSync.value.errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(aj.done).toBe(false);
+    const bj = await h.coordinator.joinGroup(joinRequest(b!.memberId, { clientId: 'b' }));
+    expect(bj.generationId).toBe(2);
+  });
+
+  it('uses the session timeout as rebalance timeout for JoinGroup v0 (rebalanceTimeoutMs -1)', async () => {
+    const h = await startCoordinator();
+    const [a, b] = await (async () => {
+      const joins = ['a', 'b'].map((clientId) => track(h.coordinator.joinGroup(joinRequest('', { clientId, rebalanceTimeoutMs: -1, sessionTimeoutMs: 5000 }))));
+      await h.scheduler.advance(2 * DELAY_MS);
+      return joins.map((j) => j.value);
+    })();
+    await Promise.all(
+      [a!, b!].map((r) => h.coordinator.syncGroup({ groupId: 'g', generationId: 1, memberId: r.memberId, assignments: [] })),
+    );
+    const aj = track(h.coordinator.joinGroup(joinRequest(a!.memberId, { clientId: 'a', rebalanceTimeoutMs: -1, sessionTimeoutMs: 5000 })));
+    // b heartbeats (staying alive) but never rejoins: the round ends after 5 s, not 30 s.
+    for (let t = 0; t < 4; t++) {
+      await h.scheduler.advance(1000);
+      h.coordinator.heartbeat({ groupId: 'g', generationId: 1, memberId: b!.memberId });
+    }
+    expect(aj.done).toBe(false);
+    await h.scheduler.advance(1000);
+    expect(aj.value).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 2 });
+  });
+});
+
 describe('GroupCoordinator errors', () => {
   it('validates group id, session timeout, protocols and membership', async () => {
     const h = await startCoordinator();
