@@ -119,6 +119,9 @@ describe('elections', () => {
       c.tick(200);
       // With pre-vote the leader was never disturbed; without, the returning voter's epoch forced an election.
       expect(c.node(1).role === 'leader' && c.node(1).epoch === 1).toBe(preVote);
+      // With pre-vote the voter sits in a pre-vote the leader rejects, until the leader re-announces
+      // itself (BeginQuorumEpoch to voters that stopped fetching) and the voter follows it again.
+      if (preVote) expect([c.node(3).role, c.node(3).leaderId]).toEqual(['follower', 1]);
     }
   });
 });
