@@ -1,11 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { CompressionType, DecodedBatch, compressionOf, decodeBatch, decodeBatchSync, isControlBatch, readBatchHeader, batchSizeAt } from '@runnel/records';
+import { BATCH_HEADER_BYTES, CompressionType, batchSizeAt, compressionOf, decodeBatch, decodeBatchSync, isControlBatch, readBatchHeader } from '@runnel/records';
 import type { PartitionLog } from '@runnel/storage';
 import { EngineService } from './engine.service';
 import { DomainError, DomainErrorKind } from './errors';
 import { MetricsService } from './metrics.service';
 import type { WireHeader } from './record-format';
 import { TopicService } from './topic.service';
+
+/** Smallest log read per round, and the guess of stored bytes per record that sizes a read. */
+const READ_CHUNK_BYTES_MIN = 64 * 1024;
+const READ_BYTES_PER_RECORD_GUESS = 256;
+/** Reads per fetch at most (each returns at least one whole batch). */
+const READ_ROUNDS_MAX = 64;
 
 export type OffsetSpec = bigint | 'earliest' | 'latest';
 export type Isolation = 'read_uncommitted' | 'read_committed';
@@ -85,55 +91,51 @@ export class FetchService {
     let next = offset < log.logStartOffset ? log.logStartOffset : offset;
     let bytesLeft = options.maxBytes;
     let bytes = 0;
+    // Read a budget sized to the records wanted, not the whole byte budget: a page of 500 small
+    // records should not copy and decode a megabyte. The first batch always comes whole anyway.
+    const readBytesFor = (): number => Math.min(bytesLeft, Math.max(READ_CHUNK_BYTES_MIN, (options.maxRecords - records.length) * READ_BYTES_PER_RECORD_GUESS));
     // A read may return only records below `next` (compacted or control batches); keep going, bounded.
-    for (let round = 0; round < 64 && records.length < options.maxRecords && bytesLeft > 0; round++) {
+    for (let round = 0; round < READ_ROUNDS_MAX && records.length < options.maxRecords && bytesLeft > 0; round++) {
       const hw = log.highWatermark;
       if (next >= hw) break;
-      const fetched = log.read(next, bytesLeft, { maxOffset: hw });
-      if (fetched.records.length === 0) break;
-      bytes += fetched.records.length;
-      bytesLeft -= fetched.records.length;
-      const batches = await this.decodeAll(fetched.records);
+      const fetched = log.read(next, readBytesFor(), { maxOffset: hw });
+      const buf = fetched.records;
+      if (buf.length === 0) break;
+      let pos = 0;
       let progressed = false;
-      for (const batch of batches) {
-        const lastOffset = batch.header.baseOffset + BigInt(batch.header.lastOffsetDelta);
-        if (isControlBatch(batch.header.attributes)) {
-          if (lastOffset + 1n > next) next = lastOffset + 1n;
-          progressed = true;
+      // Decode batch by batch and stop as soon as the record budget is met.
+      while (pos + BATCH_HEADER_BYTES <= buf.length && records.length < options.maxRecords) {
+        const size = batchSizeAt(buf, pos);
+        if (pos + size > buf.length) break;
+        const header = readBatchHeader(buf, pos);
+        const lastOffset = header.baseOffset + BigInt(header.lastOffsetDelta);
+        bytes += size;
+        bytesLeft -= size;
+        if (lastOffset < next) {
+          pos += size;
           continue;
         }
-        for (const r of batch.records) {
-          if (r.offset < next || r.offset >= hw) continue;
-          if (records.length >= options.maxRecords) break;
-          records.push({ topic: log.topic, partition: log.partition, offset: r.offset, timestampMs: r.timestampMs, key: r.key, value: r.value, headers: r.headers });
-          next = r.offset + 1n;
-          progressed = true;
+        if (!isControlBatch(header.attributes)) {
+          const slice = buf.subarray(pos, pos + size);
+          const batch = compressionOf(header.attributes) === CompressionType.None ? decodeBatchSync(slice) : await decodeBatch(slice);
+          for (const r of batch.records) {
+            if (r.offset < next || r.offset >= hw) continue;
+            if (records.length >= options.maxRecords) break;
+            records.push({ topic: log.topic, partition: log.partition, offset: r.offset, timestampMs: r.timestampMs, key: r.key, value: r.value, headers: r.headers });
+            next = r.offset + 1n;
+            progressed = true;
+          }
         }
-        if (records.length >= options.maxRecords) break;
-        // Records removed by compaction leave offset gaps; the batch still covers them.
-        if (lastOffset + 1n > next && lastOffset < hw) {
+        // Control batches and records removed by compaction leave offsets the batch still covers.
+        if (records.length < options.maxRecords && lastOffset + 1n > next && lastOffset < hw) {
           next = lastOffset + 1n;
           progressed = true;
         }
+        pos += size;
       }
       if (!progressed) break;
     }
     return { records, nextOffset: next, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, bytes };
-  }
-
-  private async decodeAll(buf: Buffer): Promise<DecodedBatch[]> {
-    const out: DecodedBatch[] = [];
-    let pos = 0;
-    while (pos + 61 <= buf.length) {
-      const size = batchSizeAt(buf, pos);
-      if (pos + size > buf.length) break;
-      const header = readBatchHeader(buf, pos);
-      const slice = buf.subarray(pos, pos + size);
-      const compression = compressionOf(header.attributes);
-      out.push(compression === CompressionType.None ? decodeBatchSync(slice) : await decodeBatch(slice));
-      pos += size;
-    }
-    return out;
   }
 
   /**
