@@ -9,7 +9,9 @@
  * - Record = 100-byte value, no key. MB/s counts stored batch bytes (header + records), 1 MB = 1e6 B.
  * - No-fsync appends of each batch size are interleaved round by round with the raw baseline
  *   (writeSync of 1 MiB buffers to a fresh file on the same disk), so both sides see the same
- *   memory and writeback state; `append_vs_raw_write_ratio` uses the 1000-record batches.
+ *   memory and writeback state; `append_vs_raw_write_ratio` uses the 1000-record batches with the
+ *   log checking every CRC itself (the default); `..._crc_verified_by_caller` is the same append
+ *   with `crcVerified: true` (the wire door already ran checkBatch on the bytes).
  * - Durable appends: C concurrent appenders each loop `append(batch, { durable: true })`; the log
  *   group-commits one fdatasync for every append written before the sync started.
  * - Recovery is measured on RECOVERY_BYTES after an unclean stop (no clean-shutdown marker, no
@@ -17,7 +19,7 @@
  */
 import fs from 'node:fs';
 import * as path from 'node:path';
-import { LogManager, PartitionLog, cleanLog, parseLogConfig } from '@runnel/storage';
+import { AppendOptions, LogManager, PartitionLog, cleanLog, parseLogConfig } from '@runnel/storage';
 import { buildBatch, buildValueBatch } from '../../libs/storage/src/testing/batch-builder';
 
 const WORK_DIR = path.resolve(__dirname, '../.work/storage');
@@ -65,10 +67,10 @@ function rawWrite(fd: number, position: number, bytes: number, buf: Buffer): num
   return seconds(start);
 }
 
-async function appendBytes(log: PartitionLog, batch: Buffer, bytes: number): Promise<{ secondsTaken: number; batches: number }> {
+async function appendBytes(log: PartitionLog, batch: Buffer, bytes: number, options: AppendOptions = {}): Promise<{ secondsTaken: number; batches: number }> {
   const batches = Math.max(1, Math.floor(bytes / batch.length));
   const start = process.hrtime.bigint();
-  for (let i = 0; i < batches; i++) log.appendSync(batch);
+  for (let i = 0; i < batches; i++) log.appendSync(batch, options);
   return { secondsTaken: seconds(start), batches };
 }
 
@@ -96,6 +98,10 @@ async function main(): Promise<void> {
       const rawFd = fs.openSync(rawFile, 'w');
       let appendSeconds = 0;
       let appendBatches = 0;
+      // 1000-record batches also run with crcVerified (the caller, e.g. the wire door, already checked the CRC).
+      const verifiedLog = batchRecords === 1000 ? await freshLog(manager) : null;
+      let verifiedSeconds = 0;
+      let verifiedBatches = 0;
       let rawPosition = 0;
       let rawSecondsHere = 0;
       // Batches of 1 record are slower: fewer bytes keep the run short.
@@ -107,6 +113,11 @@ async function main(): Promise<void> {
         const appended = await appendBytes(log, batch, chunkBytes);
         appendSeconds += appended.secondsTaken;
         appendBatches += appended.batches;
+        if (verifiedLog) {
+          const verified = await appendBytes(verifiedLog, batch, chunkBytes, { crcVerified: true });
+          verifiedSeconds += verified.secondsTaken;
+          verifiedBatches += verified.batches;
+        }
       }
       fs.closeSync(rawFd);
       fs.rmSync(rawFile);
@@ -121,11 +132,16 @@ async function main(): Promise<void> {
         const rawHere = rawPosition / rawSecondsHere / MB;
         print('raw_write_1mib_throughput_beside_batch1000', rawHere, 'MB/s');
         results.set('ratio', mbPerSecond / rawHere);
+        const verifiedMbPerSecond = (verifiedBatches * batch.length) / verifiedSeconds / MB;
+        print('append_batch1000_nofsync_crc_verified_by_caller_throughput', verifiedMbPerSecond, 'MB/s');
+        results.set('ratioVerified', verifiedMbPerSecond / rawHere);
       }
       await manager.deleteLog(log.topic, 0);
+      if (verifiedLog) await manager.deleteLog(verifiedLog.topic, 0);
     }
     print('raw_write_1mib_throughput_all', rawBytes / rawSeconds / MB, 'MB/s');
     print('append_vs_raw_write_ratio', results.get('ratio')!, 'x');
+    print('append_vs_raw_write_ratio_crc_verified_by_caller', results.get('ratioVerified')!, 'x');
 
     // --- durable appends, group-committed, at 1, 16 and 64 concurrent appenders ---
     for (const batchRecords of [1, 100, 1000]) {

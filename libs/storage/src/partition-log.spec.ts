@@ -94,6 +94,19 @@ describe('PartitionLog', () => {
     expect(log.sizeBytes()).toBe(0);
   });
 
+  it('with crcVerified skips only the CRC pass, still refusing bad framing', async () => {
+    const log = await manager.createLog('t', 0);
+    const flipped = buildValueBatch(1, 10);
+    flipped.writeUInt8(flipped.readUInt8(flipped.length - 1) ^ 0xff, flipped.length - 1);
+    await expect(log.append(flipped)).rejects.toThrow(CorruptBatchError);
+    expect((await log.append(flipped, { crcVerified: true })).firstOffset).toBe(0n); // the caller vouched for it
+    const badMagic = buildValueBatch(1, 10);
+    badMagic.writeInt8(1, 16);
+    await expect(log.append(badMagic, { crcVerified: true })).rejects.toThrow(CorruptBatchError);
+    await expect(log.append(buildValueBatch(1, 10).subarray(0, 70), { crcVerified: true })).rejects.toThrow(CorruptBatchError);
+    expect(log.logEndOffset).toBe(1n);
+  });
+
   it('stamps LogAppendTime and rewrites the CRC', async () => {
     const log = await manager.createLog('t', 0, parseLogConfig({ 'message.timestamp.type': 'LogAppendTime' }));
     const info = await log.append(buildValueBatch(2, 10, 5));
