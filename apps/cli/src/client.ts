@@ -91,8 +91,9 @@ export class RunnelClient {
     if (code !== null && !NETWORK_CODES.has(code) && !code.startsWith('UND_ERR')) {
       return new CliError(`request to ${url} failed: ${code}.`);
     }
+    const reason = code ?? causeMessage(e);
     return new CliError(
-      `cannot reach the Runnel broker at ${this.server}${code === null ? '' : ` (${code})`}.`,
+      `cannot reach the Runnel broker at ${this.server}${reason === null ? '' : ` (${reason})`}.`,
       `start one with \`npm start\` (it listens on http://localhost:8080), or point the CLI at yours with --server URL or ${SERVER_ENV}=URL.`,
     );
   }
@@ -121,6 +122,11 @@ function causeCode(e: unknown): string | null {
     c = (c as { cause?: unknown }).cause;
   }
   return null;
+}
+
+function causeMessage(e: unknown): string | null {
+  const cause = (e as { cause?: unknown }).cause;
+  return cause instanceof Error && cause.message !== '' ? cause.message : null;
 }
 
 function hintFor(errorCode: number | null): string | null {

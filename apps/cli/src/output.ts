@@ -120,3 +120,8 @@ export function partitionListArg(value: string): number[] {
 }
 
 export const enc = encodeURIComponent;
+
+/** For offline commands (dump-log): only --json matters; --server is ignored. */
+export function contextOfOffline(command: Command): { json: boolean } {
+  return { json: command.optsWithGlobals<{ json?: boolean }>().json === true };
+}

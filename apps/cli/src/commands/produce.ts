@@ -83,7 +83,8 @@ export function registerProduce(program: Command): void {
       let lineNo = 0;
       let batch: Pending = { records: [], lines: [], bytes: 0 };
       let inflight: Promise<void> = Promise.resolve();
-      let failure: unknown = null;
+      // A holder, not a `let`: it is set inside callbacks, which control-flow narrowing cannot see.
+      const run: { failure: Error | null } = { failure: null };
       let linger: NodeJS.Timeout | null = null;
 
       const send = async (p: Pending): Promise<void> => {
@@ -112,8 +113,8 @@ export function registerProduce(program: Command): void {
         if (batch.records.length === 0) return;
         const p = batch;
         batch = { records: [], lines: [], bytes: 0 };
-        inflight = inflight.then(() => (failure === null ? send(p) : undefined)).catch((e: unknown) => {
-          failure ??= e;
+        inflight = inflight.then(() => (run.failure === null ? send(p) : undefined)).catch((e: unknown) => {
+          run.failure ??= e instanceof Error ? e : new Error(String(e));
         });
       };
 
@@ -122,7 +123,7 @@ export function registerProduce(program: Command): void {
         for await (const line of lines) {
           lineNo++;
           bytesRead += Buffer.byteLength(line) + 1;
-          if (failure !== null) break;
+          if (run.failure !== null) break;
           if (line === '') continue;
           let record: WireRecord;
           if (opts.keySeparator !== undefined) {
@@ -151,9 +152,9 @@ export function registerProduce(program: Command): void {
         lines.close();
         bar?.stop();
       }
-      if (failure !== null) {
+      if (run.failure !== null) {
         err(`${sent} record${sent === 1 ? '' : 's'} were produced to ${topic} before the error.`);
-        throw failure;
+        throw run.failure;
       }
       const partitions = [...perPartition.entries()].sort(([a], [b]) => a - b).map(([partition, s]) => ({ partition, records: s.count, first_offset: s.first, last_offset: s.last }));
       if (ctx.json) return printJson({ topic, records: sent, partitions });
