@@ -291,6 +291,20 @@ describe('GroupCoordinator edge cases', () => {
     expect(bj.generationId).toBe(2);
   });
 
+  it('answers a parked SyncGroup when its member leaves, and tells the others to rejoin', async () => {
+    const h = await startCoordinator();
+    const joins = ['a', 'b', 'c'].map((clientId) => track(h.coordinator.joinGroup(joinRequest('', { clientId }))));
+    await h.scheduler.advance(2 * DELAY_MS);
+    const [, b, c] = joins.map((j) => j.value);
+    const bSync = track(h.coordinator.syncGroup({ groupId: 'g', generationId: 1, memberId: b!.memberId, assignments: [] }));
+    const cSync = track(h.coordinator.syncGroup({ groupId: 'g', generationId: 1, memberId: c!.memberId, assignments: [] }));
+    await h.scheduler.advance(0);
+    h.coordinator.leaveGroup({ groupId: 'g', members: [{ memberId: b!.memberId }] });
+    await h.scheduler.advance(0);
+    expect(bSync.value.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(cSync.value.errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+  });
+
   it('uses the session timeout as rebalance timeout for JoinGroup v0 (rebalanceTimeoutMs -1)', async () => {
     const h = await startCoordinator();
     const [a, b] = await (async () => {
