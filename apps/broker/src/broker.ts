@@ -15,11 +15,14 @@ import { setupHttpParsers } from './http/parsers';
 import { setupSwagger } from './http/swagger';
 import { setupRequestMetrics } from './http/request-metrics';
 import { EngineService } from './core/engine.service';
+import { WireServer } from './wire/wire-server';
 
 export interface RunningBroker {
   app: NestFastifyApplication;
   httpUrl: string;
   httpPort: number;
+  /** The port the Kafka wire listener is bound to. */
+  kafkaPort: number;
   config: BrokerConfig;
   close(): Promise<void>;
 }
@@ -76,12 +79,20 @@ export async function startBroker(config: BrokerConfig): Promise<RunningBroker> 
   const address = app.getHttpServer().address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const httpUrl = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  let kafkaPort: number;
+  try {
+    kafkaPort = await app.get(WireServer).start();
+  } catch (e) {
+    await app.close();
+    throw e;
+  }
   app.get(EngineService).markServing();
   let closing: Promise<void> | undefined;
   return {
     app,
     httpUrl,
     httpPort: address.port,
+    kafkaPort,
     config,
     close: () => (closing ??= app.close().then(() => new Logger('broker').log('stopped cleanly'))),
   };

@@ -9,6 +9,8 @@ import { MetricsService } from './metrics.service';
 import { OffsetsService } from './offsets.service';
 import { ProduceService } from './produce.service';
 import { TopicService } from './topic.service';
+import { ProducerStateService } from './idempotence';
+import { RawProduceService } from './wire-produce';
 
 /** Drives the engine's shutdown: wake long-polls before the listeners close, close the engine after. */
 @Injectable()
@@ -38,7 +40,7 @@ export class EngineLifecycle implements OnModuleInit, BeforeApplicationShutdown,
   }
 }
 
-const SERVICES = [TopicService, ProduceService, FetchService, OffsetsService, AdminService, ConsumersService, MetricsService, EngineLifecycle];
+const SERVICES = [TopicService, ProduceService, FetchService, OffsetsService, AdminService, ConsumersService, MetricsService, EngineLifecycle, ProducerStateService, RawProduceService];
 
 /** The core services every door calls. Global: doors inject them without importing each other. */
 @Global()
