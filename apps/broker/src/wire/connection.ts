@@ -116,7 +116,7 @@ export class WireConnection {
     this.queue.push(slot);
     let result: unknown;
     try {
-      result = handler!(body as never, context);
+      result = handler(body as never, context);
     } catch (e) {
       this.fail(context, e);
       return;

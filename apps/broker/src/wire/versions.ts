@@ -47,7 +47,7 @@ export interface AdvertisedVersion {
 export function advertisedVersions(handlers: WireHandlerTable): AdvertisedVersion[] {
   const out: AdvertisedVersion[] = [];
   for (const s of SUPPORTED_VERSIONS) {
-    if (handlers[s.apiKey as keyof WireHandlerTable] === undefined) continue;
+    if (handlers[s.apiKey] === undefined) continue;
     const cap = VERSION_CAPS[s.apiKey];
     const minVersion = Math.max(s.minVersion, cap?.[0] ?? s.minVersion);
     const maxVersion = Math.min(s.maxVersion, cap?.[1] ?? s.maxVersion);

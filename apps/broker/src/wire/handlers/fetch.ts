@@ -85,7 +85,7 @@ export async function handleFetch(deps: WireDeps, request: FetchRequest, context
       const log = target.log;
       if (log === null || log.closed) {
         errors++;
-        data.set(target, { ...base, errorCode: target.errorCode === ErrorCode.NONE ? ErrorCode.NOT_LEADER_OR_FOLLOWER : target.errorCode });
+        data.set(target, { ...base, errorCode: target.errorCode === (ErrorCode.NONE as number) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : target.errorCode });
         continue;
       }
       const hw = log.highWatermark;

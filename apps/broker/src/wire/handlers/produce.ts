@@ -5,7 +5,7 @@
  */
 import { Logger } from '@nestjs/common';
 import { ErrorCode, type ProduceRequest, type ProduceResponse, type ProduceResponsePartitionProduceResponse } from '@runnel/protocol';
-import type { RawProduceResult, WireAcks } from '../../core/wire-produce';
+import type { RawProduceResult } from '../../core/wire-produce';
 import type { WireContext } from '../handler';
 import { PRODUCE_ERROR_CODES } from '../errors';
 import type { WireDeps } from './deps';
@@ -40,7 +40,7 @@ function render(request: ProduceRequest, results: readonly (RawProduceResult & {
           logAppendTimeMs: r.logAppendTimeMs,
           logStartOffset: r.logStartOffset,
           recordErrors: [],
-          ...(version >= ERROR_MESSAGE_MIN_VERSION && errorCode !== ErrorCode.NONE ? { errorMessage: r.message } : {}),
+          ...(version >= ERROR_MESSAGE_MIN_VERSION && errorCode !== (ErrorCode.NONE as number) ? { errorMessage: r.message } : {}),
         };
       }),
     })),
@@ -59,7 +59,7 @@ export function handleProduce(deps: WireDeps, request: ProduceRequest, context: 
   const slots: Slot[] = [];
   for (const t of request.topicData) {
     for (const p of t.partitionData) {
-      slots.push({ topic: t.name, partition: p.index, result: deps.rawProduce.append(t.name, p.index, p.records, acks as WireAcks) });
+      slots.push({ topic: t.name, partition: p.index, result: deps.rawProduce.append(t.name, p.index, p.records, acks) });
     }
   }
   if (acks === 0) {
@@ -73,5 +73,5 @@ export function handleProduce(deps: WireDeps, request: ProduceRequest, context: 
   if (slots.every((s) => !(s.result instanceof Promise))) {
     return render(request, slots.map((s) => s.result as RawProduceResult), context.apiVersion);
   }
-  return Promise.all(slots.map((s) => s.result)).then((results) => render(request, results, context.apiVersion));
+  return Promise.all(slots.map((s) => Promise.resolve(s.result))).then((results) => render(request, results, context.apiVersion));
 }
