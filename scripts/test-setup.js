@@ -4,7 +4,7 @@
 const { execSync } = require('node:child_process');
 
 /** Debian packages the test suite needs, keyed by the command that proves they are present. */
-const SYSTEM_DEPS = [['kcat', 'kcat']];
+const SYSTEM_DEPS = [['chromium', 'chromium'], ['kcat', 'kcat']];
 
 function has(cmd) {
   try { execSync(`command -v ${cmd}`, { stdio: 'ignore', shell: '/bin/bash' }); return true; } catch { return false; }

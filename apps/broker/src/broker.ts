@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { Logger, LogLevel, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { WsAdapter } from '@nestjs/platform-ws';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import type { BrokerConfig } from './config/broker-config';
@@ -57,6 +58,9 @@ export async function buildApp(config: BrokerConfig): Promise<NestFastifyApplica
     abortOnError: false,
     bodyParser: false,
   });
+  // WebSockets on the HTTP port; the live door parses its own frames (error frames for bad ones),
+  // so Nest's per-message JSON parse is skipped.
+  app.useWebSocketAdapter(new WsAdapter(app, { messageParser: () => undefined }));
   setupHttpParsers(app, config);
   setupRequestMetrics(app);
   app.useGlobalFilters(new DomainErrorFilter());

@@ -1,0 +1,121 @@
+import type { PartitionLog } from '@runnel/storage';
+import type { RecordFormat } from '../core/record-format';
+import type { LiveChunk, LiveReader } from './live-reader';
+
+/** One partition a stream delivers: where it is and where its records go. */
+export interface Feed {
+  readonly topic: string;
+  readonly partition: number;
+  readonly log: PartitionLog;
+  readonly format: RecordFormat;
+  /** The next offset to deliver. */
+  position: bigint;
+  /** False once the feed is removed (unsubscribed, revoked, closed): a read in flight is dropped. */
+  active: boolean;
+  /** Writes the chunk to the client; the pump then moves `position` to chunk.nextOffset. */
+  deliver(chunk: LiveChunk): void;
+  /** The read failed (topic deleted, log closed); the feed is dropped by the owner. */
+  failed(error: unknown): void;
+}
+
+/** Where a pump writes: a WebSocket or an SSE response. */
+export interface Sink {
+  /** Bytes queued on the socket and not yet sent. */
+  bufferedBytes(): number;
+  /** Calls `listener` once, when the socket's queue has drained. */
+  onceDrained(listener: () => void): void;
+  cork(): void;
+  uncork(): void;
+  readonly closed: boolean;
+}
+
+/**
+ * Moves records from the logs to one client at the client's pace.
+ *
+ * Woken by append notifications (never by a timer), it reads each feed whose position is below
+ * its log's high watermark, one read per feed per round (round-robin, so one busy partition does
+ * not starve the others), and writes them corked: a burst of frames leaves in as few TCP writes as
+ * possible. When the socket's queue rises above the high-water mark it stops reading and waits for
+ * 'drain': a client that does not read only lags, it never grows the server's memory by more than
+ * the high-water mark plus one read.
+ */
+export class Pump {
+  private running = false;
+  private again = false;
+  private waitingForDrain = false;
+
+  constructor(
+    private readonly reader: LiveReader,
+    private readonly sink: Sink,
+    private readonly feeds: () => Iterable<Feed>,
+    private readonly highWaterBytes: number,
+  ) {}
+
+  /** Something changed (an append, a new feed, a drain): deliver what is due. */
+  wake(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.waitingForDrain || this.sink.closed) return;
+    this.running = true;
+    queueMicrotask(() => void this.run());
+  }
+
+  private full(): boolean {
+    return this.sink.bufferedBytes() > this.highWaterBytes;
+  }
+
+  private async run(): Promise<void> {
+    let corked = false;
+    try {
+      do {
+        this.again = false;
+        for (;;) {
+          let progressed = false;
+          for (const feed of [...this.feeds()]) {
+            if (this.sink.closed) return;
+            if (this.full()) {
+              this.waitForDrain();
+              return;
+            }
+            if (!feed.active || feed.position >= feed.log.highWatermark) continue;
+            let chunk: LiveChunk;
+            const from = feed.position;
+            try {
+              chunk = await this.reader.read(feed.log, from < feed.log.logStartOffset ? feed.log.logStartOffset : from, feed.format);
+            } catch (error) {
+              if (feed.active) feed.failed(error);
+              continue;
+            }
+            if (!feed.active || feed.position !== from || this.sink.closed) continue;
+            if (chunk.records.length > 0) {
+              if (!corked) {
+                this.sink.cork();
+                corked = true;
+              }
+              feed.deliver(chunk);
+            }
+            if (chunk.nextOffset > feed.position) {
+              feed.position = chunk.nextOffset;
+              progressed = true;
+            }
+          }
+          if (!progressed) break;
+        }
+      } while (this.again);
+    } finally {
+      if (corked) this.sink.uncork();
+      this.running = false;
+    }
+  }
+
+  private waitForDrain(): void {
+    if (this.waitingForDrain) return;
+    this.waitingForDrain = true;
+    this.sink.onceDrained(() => {
+      this.waitingForDrain = false;
+      this.wake();
+    });
+  }
+}

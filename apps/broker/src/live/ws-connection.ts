@@ -1,0 +1,301 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import WebSocket from 'ws';
+import { DomainError, DomainErrorKind, invalid, malformed } from '../core/errors';
+import { parseFormat, toProduceRecords } from '../core/record-format';
+import {
+  FRAME_IN_BYTES_MAX,
+  PINGS_PER_SESSION,
+  PRODUCE_RECORDS_PER_FRAME_MAX,
+  REQUEST_ID_CHARS_MAX,
+  SEND_BUFFER_HIGH_WATER_BYTES,
+  SUBSCRIPTIONS_PER_CONNECTION_MAX,
+  TOPICS_PER_SUBSCRIPTION_MAX,
+} from './constants';
+import type { LiveCore } from './live-core.service';
+import { Feed, Pump, Sink } from './pump';
+import { FromSpec, LiveSubscription, PositionJson } from './subscription';
+
+/** WebSocket close codes (RFC 6455). */
+export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_INVALID_PAYLOAD = 1007;
+export const CLOSE_POLICY = 1008;
+export const CLOSE_TOO_BIG = 1009;
+export const CLOSE_TRY_AGAIN_LATER = 1013;
+
+type Frame = Record<string, unknown>;
+
+function optionalString(frame: Frame, field: string): string | undefined {
+  const v = frame[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.length === 0 || v.length > REQUEST_ID_CHARS_MAX) throw invalid(`${field} must be a non-empty string of at most ${REQUEST_ID_CHARS_MAX} characters.`);
+  return v;
+}
+
+function requiredString(frame: Frame, field: string, op: string): string {
+  const v = optionalString(frame, field);
+  if (v === undefined) throw invalid(`${field} is required for op "${op}".`);
+  return v;
+}
+
+function nonNegativeInteger(v: unknown, field: string): bigint {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw invalid(`${field} must be a non-negative integer (got ${JSON.stringify(v)}).`);
+  return BigInt(v);
+}
+
+/** Parses the contract's `from`: "latest" | "earliest" | {offset} | {offsets: {p: n}} | {timestamp}. */
+export function parseFrom(v: unknown): FromSpec {
+  if (v === undefined || v === 'latest') return { kind: 'latest' };
+  if (v === 'earliest') return { kind: 'earliest' };
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    if (keys.length === 1 && 'offset' in o) return { kind: 'offset', offset: nonNegativeInteger(o.offset, 'from.offset') };
+    if (keys.length === 1 && 'timestamp' in o) return { kind: 'timestamp', timestampMs: nonNegativeInteger(o.timestamp, 'from.timestamp') };
+    if (keys.length === 1 && 'offsets' in o && typeof o.offsets === 'object' && o.offsets !== null && !Array.isArray(o.offsets)) {
+      const offsets = new Map<number, bigint>();
+      for (const [p, n] of Object.entries(o.offsets as Record<string, unknown>)) {
+        if (!/^\d+$/.test(p)) throw invalid(`from.offsets keys must be partition numbers (got "${p}").`);
+        offsets.set(Number(p), nonNegativeInteger(n, `from.offsets.${p}`));
+      }
+      return { kind: 'offsets', offsets };
+    }
+  }
+  throw invalid('from must be "latest", "earliest", {"offset": n}, {"offsets": {"0": n, ...}} or {"timestamp": ms}.');
+}
+
+function parseTopics(frame: Frame): string[] {
+  const one = frame.topic;
+  const many = frame.topics;
+  if (one !== undefined && many !== undefined) throw invalid('give either topic or topics, not both.');
+  if (many !== undefined) {
+    if (!Array.isArray(many) || many.length === 0 || many.some((t) => typeof t !== 'string' || t.length === 0)) throw invalid('topics must be a non-empty array of topic names.');
+    if (many.length > TOPICS_PER_SUBSCRIPTION_MAX) throw invalid(`topics names ${many.length} topics; at most ${TOPICS_PER_SUBSCRIPTION_MAX} per subscription.`);
+    return [...new Set(many as string[])];
+  }
+  if (typeof one !== 'string' || one.length === 0) throw invalid('topic is required for op "subscribe" (or topics: [...]).');
+  return [one];
+}
+
+function parsePartitions(v: unknown): number[] | null {
+  if (v === undefined) return null;
+  if (!Array.isArray(v) || v.length === 0) throw invalid('partitions must be a non-empty array of partition numbers.');
+  return [...new Set(v.map((p, i) => Number(nonNegativeInteger(p, `partitions[${i}]`))))];
+}
+
+function parseCommitOffsets(v: unknown): PositionJson[] | null {
+  if (v === undefined) return null;
+  if (!Array.isArray(v)) throw invalid('offsets must be an array of {"topic", "partition", "offset"}.');
+  return v.map((o: unknown, i) => {
+    if (typeof o !== 'object' || o === null) throw invalid(`offsets[${i}] must be an object {"topic", "partition", "offset"}.`);
+    const r = o as Record<string, unknown>;
+    if (typeof r.topic !== 'string' || r.topic.length === 0) throw invalid(`offsets[${i}].topic must be a topic name.`);
+    return { topic: r.topic, partition: Number(nonNegativeInteger(r.partition, `offsets[${i}].partition`)), offset: Number(nonNegativeInteger(r.offset, `offsets[${i}].offset`)) };
+  });
+}
+
+/**
+ * One WebSocket client: its subscriptions, its pump (log -> socket, at the client's pace), its
+ * liveness (pings) and its request handling. Every request frame gets an answer; a bad one gets an
+ * error frame naming the problem and the connection stays open, except for a frame that is not
+ * JSON (1007) or too large (1009), after which the stream cannot be trusted.
+ */
+export class WsConnection implements Sink {
+  readonly id = randomUUID();
+  private readonly subscriptions = new Map<string, LiveSubscription>();
+  private readonly pump: Pump;
+  private lastSeenMs = Date.now();
+  private readonly pingTimer: NodeJS.Timeout;
+  private closedFlag = false;
+
+  constructor(
+    private readonly core: LiveCore,
+    private readonly ws: WebSocket,
+    private readonly socket: Socket,
+    private readonly sessionTimeoutMs: number,
+    private readonly onClosed: (c: WsConnection) => void,
+  ) {
+    this.pump = new Pump(core.reader, this, () => this.allFeeds(), SEND_BUFFER_HIGH_WATER_BYTES);
+    ws.on('message', (data: WebSocket.RawData) => this.onMessage(data));
+    ws.on('pong', () => (this.lastSeenMs = Date.now()));
+    ws.on('close', () => this.cleanup());
+    ws.on('error', () => this.cleanup());
+    this.pingTimer = setInterval(() => this.checkAlive(), Math.max(1, Math.floor(sessionTimeoutMs / PINGS_PER_SESSION)));
+    this.pingTimer.unref();
+    core.buffered.add(this.bufferedBytes);
+  }
+
+  // Sink
+  readonly bufferedBytes = (): number => this.ws.bufferedAmount;
+  onceDrained(listener: () => void): void {
+    this.socket.once('drain', listener);
+    this.socket.once('close', listener);
+  }
+  cork(): void {
+    this.socket.cork();
+  }
+  uncork(): void {
+    this.socket.uncork();
+  }
+  get closed(): boolean {
+    return this.closedFlag || this.ws.readyState !== WebSocket.OPEN;
+  }
+
+  private *allFeeds(): Iterable<Feed> {
+    for (const s of this.subscriptions.values()) yield* s.feeds.values();
+  }
+
+  /** A client silent for a whole session timeout (no pong, no frame) is dead: terminate it. */
+  private checkAlive(): void {
+    if (this.closed) return;
+    if (Date.now() - this.lastSeenMs > this.sessionTimeoutMs) {
+      this.core.logger.log(`live connection ${this.id} silent for ${this.sessionTimeoutMs} ms: terminated`);
+      this.ws.terminate();
+      this.cleanup();
+      return;
+    }
+    this.ws.ping();
+  }
+
+  send(frame: object): void {
+    if (this.closed) return;
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  sendError(id: string | undefined, error: unknown): void {
+    const body = this.core.errorBody(error);
+    this.send(id === undefined ? { type: 'error', ...body } : { type: 'error', id, ...body });
+  }
+
+  /** Closes with an error frame first (the client learns why), then the close code. */
+  closeWith(code: number, error: DomainError): void {
+    this.sendError(undefined, error);
+    this.ws.close(code, error.message.slice(0, 120));
+    this.cleanup();
+  }
+
+  private onMessage(data: WebSocket.RawData): void {
+    this.lastSeenMs = Date.now();
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    if (buf.length > FRAME_IN_BYTES_MAX) {
+      this.closeWith(CLOSE_TOO_BIG, new DomainError(DomainErrorKind.TooLarge, `the frame has ${buf.length} bytes; at most ${FRAME_IN_BYTES_MAX}. Send fewer records per produce op.`));
+      return;
+    }
+    let frame: unknown;
+    try {
+      frame = JSON.parse(buf.toString('utf8'));
+    } catch (e) {
+      this.closeWith(CLOSE_INVALID_PAYLOAD, malformed(`the frame is not JSON (${(e as Error).message}); send one JSON object per text frame.`));
+      return;
+    }
+    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+      this.sendError(undefined, invalid('a frame must be a JSON object {"op": ..., "id": ...}.'));
+      return;
+    }
+    const f = frame as Frame;
+    let id: string | undefined;
+    try {
+      id = optionalString(f, 'id');
+    } catch (e) {
+      this.sendError(undefined, e);
+      return;
+    }
+    this.handle(f, id).catch((e: unknown) => this.sendError(id, e));
+  }
+
+  private async handle(f: Frame, id: string | undefined): Promise<void> {
+    switch (f.op) {
+      case 'subscribe':
+        return this.subscribe(f, requiredString(f, 'id', 'subscribe'));
+      case 'unsubscribe':
+        return this.unsubscribe(requiredString(f, 'id', 'unsubscribe'));
+      case 'commit':
+        return this.commit(f, requiredString(f, 'id', 'commit'));
+      case 'produce':
+        return this.produce(f, id);
+      case 'ping':
+        return this.send(id === undefined ? { type: 'pong' } : { type: 'pong', id });
+      case undefined:
+        throw invalid('op is required: one of subscribe, unsubscribe, commit, produce, ping.');
+      default:
+        throw invalid(`unknown op ${JSON.stringify(f.op)}; use one of subscribe, unsubscribe, commit, produce, ping.`);
+    }
+  }
+
+  private subscribe(f: Frame, id: string): void {
+    if (this.subscriptions.has(id)) throw new DomainError(DomainErrorKind.AlreadySubscribed, `subscription "${id}" already exists on this connection; unsubscribe it first or pick another id.`);
+    if (this.subscriptions.size >= SUBSCRIPTIONS_PER_CONNECTION_MAX) {
+      throw new DomainError(DomainErrorKind.TooManyRequests, `this connection holds ${SUBSCRIPTIONS_PER_CONNECTION_MAX} subscriptions, the most allowed; unsubscribe one first.`);
+    }
+    const topics = parseTopics(f);
+    const group = optionalString(f, 'group') ?? null;
+    const partitions = parsePartitions(f.partitions);
+    if (group !== null && partitions !== null) throw invalid('partitions cannot be combined with group: a group assigns the partitions.');
+    if (f.auto_commit !== undefined && typeof f.auto_commit !== 'boolean') throw invalid('auto_commit must be true or false.');
+    const spec = {
+      topics,
+      partitions,
+      from: parseFrom(f.from),
+      group,
+      autoCommit: f.auto_commit !== false,
+      format: parseFormat(f.format),
+      resume: null,
+    };
+    const idJson = JSON.stringify(id);
+    const sub = new LiveSubscription(
+      this.core,
+      spec,
+      {
+        deliver: (feed, chunk) => {
+          if (this.closed) return;
+          this.ws.send(`{"type":"records","id":${idJson},"records":[${chunk.joined()}]}`);
+          this.core.metrics.fetched(feed.topic, 'ws', chunk.records.length, chunk.bytes);
+        },
+        assignment: (revoked, assigned) => this.send({ type: 'assignment', id, revoked, assigned }),
+        error: (e) => this.sendError(id, e),
+        wake: () => this.pump.wake(),
+      },
+      { name: `${this.id}.${id.replace(/[^A-Za-z0-9._-]/g, '_')}`, clientHost: this.socket.remoteAddress ?? 'ws', clientKind: 'ws', sessionTimeoutMs: this.sessionTimeoutMs },
+    );
+    const assignment = sub.start();
+    this.subscriptions.set(id, sub);
+    // `subscribed` goes out before any `records` of the subscription (the pump runs in a microtask).
+    this.send({ type: 'subscribed', id, assignment });
+  }
+
+  private unsubscribe(id: string): void {
+    const sub = this.subscriptions.get(id);
+    if (!sub) throw new DomainError(DomainErrorKind.InstanceNotFound, `no subscription "${id}" on this connection.`);
+    this.subscriptions.delete(id);
+    sub.close();
+    this.send({ type: 'unsubscribed', id });
+  }
+
+  private async commit(f: Frame, id: string): Promise<void> {
+    const sub = this.subscriptions.get(id);
+    if (!sub) throw new DomainError(DomainErrorKind.InstanceNotFound, `no subscription "${id}" on this connection; commit with the id of a group subscription.`);
+    const offsets = await sub.commit(parseCommitOffsets(f.offsets));
+    this.send({ type: 'committed', id, offsets });
+  }
+
+  private async produce(f: Frame, id: string | undefined): Promise<void> {
+    const topic = requiredString(f, 'topic', 'produce');
+    if (!Array.isArray(f.records)) throw invalid('records is required for op "produce": an array of records {"key"?, "value"?, "headers"?, "partition"?, "timestamp"?}.');
+    const acks = f.acks ?? 'all';
+    if (acks !== 'all' && acks !== '1' && acks !== '0' && acks !== 1 && acks !== 0) throw invalid('acks must be "all", "1" or "0".');
+    const records = toProduceRecords({ records: f.records }, parseFormat(f.format), PRODUCE_RECORDS_PER_FRAME_MAX);
+    const offsets = await this.core.produceService.produce(topic, records, String(acks) as 'all' | '1' | '0');
+    this.send(id === undefined ? { type: 'produced', offsets } : { type: 'produced', id, offsets });
+  }
+
+  /** Ends everything the connection holds: subscriptions (group members leave now), timers. */
+  cleanup(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    clearInterval(this.pingTimer);
+    this.core.buffered.delete(this.bufferedBytes);
+    for (const sub of this.subscriptions.values()) sub.close();
+    this.subscriptions.clear();
+    this.onClosed(this);
+  }
+}
