@@ -148,6 +148,14 @@ function validName(name: string): boolean {
   return name.length > 0 && Buffer.byteLength(name, 'utf8') <= NAME_BYTES_MAX;
 }
 
+/**
+ * Kafka's `isValidGroupId` for OffsetCommit, OffsetFetch, DescribeGroups and DeleteGroups: the empty
+ * group id is allowed there (backwards compatibility); group management APIs need a non-empty one.
+ */
+function validOffsetsGroupId(groupId: string): boolean {
+  return Buffer.byteLength(groupId, 'utf8') <= NAME_BYTES_MAX;
+}
+
 function joinError(memberId: string, errorCode: ErrorCode): JoinGroupResult {
   return { errorCode, generationId: NO_GENERATION, protocolType: null, protocolName: null, leader: '', memberId, members: [] };
 }
@@ -925,7 +933,7 @@ export class GroupCoordinator {
    */
   async commitOffsets(request: OffsetCommitRequest): Promise<OffsetCommitResult> {
     const all = (errorCode: ErrorCode) => this.commitResult(request.offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode })));
-    if (Buffer.byteLength(request.groupId) > NAME_BYTES_MAX) return all(ErrorCode.INVALID_GROUP_ID);
+    if (!validOffsetsGroupId(request.groupId)) return all(ErrorCode.INVALID_GROUP_ID);
     const statusError = this.statusError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     if (statusError !== ErrorCode.NONE) return all(statusError);
     if (request.offsets.length > OFFSETS_PER_REQUEST_MAX) return all(ErrorCode.INVALID_REQUEST);
@@ -1021,7 +1029,7 @@ export class GroupCoordinator {
   fetchOffsets(groupId: string, partitions: readonly TopicPartitionRef[] | null): OffsetFetchResult {
     const statusError = this.statusError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     if (statusError !== ErrorCode.NONE) return { errorCode: statusError, partitions: [] };
-    if (Buffer.byteLength(groupId) > NAME_BYTES_MAX) return { errorCode: ErrorCode.INVALID_GROUP_ID, partitions: [] };
+    if (!validOffsetsGroupId(groupId)) return { errorCode: ErrorCode.INVALID_GROUP_ID, partitions: [] };
     if (partitions !== null && partitions.length > OFFSETS_PER_REQUEST_MAX) return { errorCode: ErrorCode.INVALID_REQUEST, partitions: [] };
     const group = this.groups.get(groupId);
     const stored = group === undefined || group.is('Dead') ? new Map<string, CommittedOffset>() : group.offsets;
@@ -1069,7 +1077,7 @@ export class GroupCoordinator {
     return groupIds.map((groupId): DescribedGroup => {
       const blank: DescribedGroup = { groupId, errorCode: ErrorCode.NONE, state: 'Dead', protocolType: '', protocol: '', generationId: NO_GENERATION, leader: null, members: [] };
       if (statusError !== ErrorCode.NONE) return { ...blank, errorCode: statusError };
-      if (!validName(groupId)) return { ...blank, errorCode: ErrorCode.INVALID_GROUP_ID };
+      if (!validOffsetsGroupId(groupId)) return { ...blank, errorCode: ErrorCode.INVALID_GROUP_ID };
       const group = this.groups.get(groupId);
       if (group === undefined) return blank;
       const stable = group.is('Stable') && group.protocolName !== null;
@@ -1103,7 +1111,7 @@ export class GroupCoordinator {
     const statusError = this.statusError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     return Promise.all(
       groupIds.map(async (groupId): Promise<DeleteGroupResult> => {
-        if (!validName(groupId)) return { groupId, errorCode: ErrorCode.INVALID_GROUP_ID };
+        if (!validOffsetsGroupId(groupId)) return { groupId, errorCode: ErrorCode.INVALID_GROUP_ID };
         if (statusError !== ErrorCode.NONE) return { groupId, errorCode: statusError };
         const group = this.groups.get(groupId);
         if (group === undefined || group.is('Dead')) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
