@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import * as path from 'node:path';
-import { BatchProblem, CompressionType, checkBatch } from '@runnel/records';
+import { BatchProblem, CompressionType, checkBatch, decodeBatchesSync, encodeBatchSync } from '@runnel/records';
 import { LogConfig, parseLogConfig } from './config';
 import { cleanLog } from './log-cleaner';
 import { LogManager } from './log-manager';
@@ -85,6 +85,25 @@ describe('LogCleaner', () => {
     const again = manager.getLog('c', 0)!;
     expect(decodeRecords(readAll(again))).toEqual(after);
     expect(again.cleanerCheckpoint).toBe(result!.cleanedUpTo);
+  });
+
+  it.each([
+    ['snappy', CompressionType.Snappy],
+    ['lz4', CompressionType.Lz4],
+    ['gzip', CompressionType.Gzip],
+  ])('compacts %s batches written by the records codec, keeping the codec', async (_name, compression) => {
+    const log = await manager.createLog('z', 0, compact());
+    for (let round = 0; round < 12; round++) {
+      const records = Array.from({ length: 6 }, (_, k) => ({ key: Buffer.from(`key-${k}`), value: Buffer.from(`value-${round}-${k}`), timestampMs: BigInt(clock.now) }));
+      await log.append(encodeBatchSync({ records, compression, nowMs: BigInt(clock.now) }));
+    }
+    log.roll();
+    const result = await cleanLog(log, { nowMs: clock.now });
+    expect(result!.recordsRemoved).toBe(66);
+    const batches = decodeBatchesSync(readAll(log));
+    expect(batches.every((b) => b.compression === compression)).toBe(true);
+    const survivors = batches.flatMap((b) => b.records.map((r) => [r.offset, r.key!.toString(), r.value!.toString()]));
+    expect(survivors).toEqual(Array.from({ length: 6 }, (_, k) => [66n + BigInt(k), `key-${k}`, `value-11-${k}`]));
   });
 
   it('keeps tombstones for delete.retention.ms, then removes them', async () => {

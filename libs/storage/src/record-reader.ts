@@ -1,24 +1,26 @@
 /**
  * A minimal, private reader of the records inside a v2 batch: what the cleaner (keys, tombstones)
  * and offsetForTimestamp (record timestamps) need, without depending on the full codec that
- * libs/records is still growing. Uncompressed and gzip batches are understood; for the other
- * codecs `batchRecordsPayload` returns null and callers treat the batch as opaque (the cleaner
- * keeps it whole, offsetForTimestamp answers with the batch's first offset).
+ * libs/records is still growing. Payloads are (de)compressed with libs/records' synchronous codecs
+ * (none, gzip, snappy, lz4); for zstd, which has no synchronous codec, `batchRecordsPayload` returns
+ * null and callers treat the batch as opaque (the cleaner keeps it whole, offsetForTimestamp
+ * answers with the batch's first offset). Kept records are copied byte for byte, never re-encoded.
  *
  * Record layout (Kafka v2): length varint, attributes int8, timestampDelta varlong,
  * offsetDelta varint, keyLength varint (-1 = null), key, valueLength varint (-1 = null), value,
  * headerCount varint, headers. Varints are zigzag encoded.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { strict as assert } from 'node:assert';
 import {
   BATCH_HEADER_BYTES,
   BATCH_OFFSET_ATTRIBUTES,
   BATCH_OFFSET_LENGTH,
   BATCH_OFFSET_RECORDS_COUNT,
-  CompressionType,
   LOG_OVERHEAD_BYTES,
+  compressSync,
   compressionOf,
+  decompressSync,
+  hasSyncCodec,
   writeBatchCrc,
 } from '@runnel/records';
 
@@ -57,14 +59,9 @@ export function batchRecordsPayload(batch: Buffer): Buffer | null {
   const attributes = batch.readInt16BE(BATCH_OFFSET_ATTRIBUTES);
   const size = batch.readInt32BE(BATCH_OFFSET_LENGTH) + LOG_OVERHEAD_BYTES;
   const body = batch.subarray(BATCH_HEADER_BYTES, size);
-  switch (compressionOf(attributes)) {
-    case CompressionType.None:
-      return body;
-    case CompressionType.Gzip:
-      return gunzipSync(body);
-    default:
-      return null;
-  }
+  const compression = compressionOf(attributes);
+  if (!hasSyncCodec(compression)) return null;
+  return decompressSync(compression, body);
 }
 
 /** Calls `visit` for each record of the payload (stop by returning false). Throws on malformed records. */
@@ -94,16 +91,16 @@ export function forEachRecord(payload: Buffer, count: number, visit: (record: Re
 /**
  * A copy of `batch` holding only the records whose byte ranges are in `kept` (in order), with the
  * header kept (same baseOffset, lastOffsetDelta, timestamps, producer fields), the count, length
- * and CRC rewritten, and the original codec when it is gzip. Offsets and timestamps of the kept
+ * and CRC rewritten, and the original codec. Offsets and timestamps of the kept
  * records do not change because v2 records store deltas against the unchanged header.
  */
 export function rebuildBatch(batch: Buffer, payload: Buffer, kept: readonly RecordView[]): Buffer {
   assert(kept.length > 0);
   const parts = kept.map((record) => payload.subarray(record.start, record.end));
-  let body = Buffer.concat(parts);
   const attributes = batch.readInt16BE(BATCH_OFFSET_ATTRIBUTES);
-  if (compressionOf(attributes) === CompressionType.Gzip) body = gzipSync(body);
-  else assert(compressionOf(attributes) === CompressionType.None);
+  const compression = compressionOf(attributes);
+  assert(hasSyncCodec(compression));
+  const body = compressSync(compression, Buffer.concat(parts));
   const out = Buffer.allocUnsafe(BATCH_HEADER_BYTES + body.length);
   batch.copy(out, 0, 0, BATCH_HEADER_BYTES);
   body.copy(out, BATCH_HEADER_BYTES);
