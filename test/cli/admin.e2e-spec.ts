@@ -104,11 +104,11 @@ describe('runnel admin commands', () => {
       expect(r.stderr).toMatch(/error: /);
       expect(r.stderr).toContain('Usage: runnel');
     }
-    expect(results[0]!.stderr).toContain('"many" is not an integer');
-    expect(results[1]!.stderr).toContain('NAME=VALUE');
-    expect(results[2]!.stderr).toContain('Did you mean list?');
-    expect(results[4]!.stderr).toContain('--to-earliest, --to-latest, --to-offset N, --to-datetime ISO, --shift-by N');
-    expect(results[9]!.stderr).toContain('--offset needs --partition');
+    expect(results[0].stderr).toContain('"many" is not an integer');
+    expect(results[1].stderr).toContain('NAME=VALUE');
+    expect(results[2].stderr).toContain('Did you mean list?');
+    expect(results[4].stderr).toContain('--to-earliest, --to-latest, --to-offset N, --to-datetime ISO, --shift-by N');
+    expect(results[9].stderr).toContain('--offset needs --partition');
   });
 
   it('says the server is not reachable, names the URL and how to fix it', async () => {

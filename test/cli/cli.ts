@@ -33,8 +33,8 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
   const done = collect(child, options.timeoutMs ?? 30_000);
-  child.stdin!.on('error', () => undefined); // the CLI may exit before reading everything
-  child.stdin!.end(options.input ?? '');
+  child.stdin.on('error', () => undefined); // the CLI may exit before reading everything
+  child.stdin.end(options.input ?? '');
   return done;
 }
 
@@ -64,11 +64,11 @@ export interface RunningCli {
 
 export function startCli(args: string[], options: CliOptions = {}): RunningCli {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin!.end();
+  child.stdin.end();
   let out = '';
   let errText = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (errText += d));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (errText += d));
   const result = new Promise<CliResult>((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
     child.once('close', (code, signal) => {
