@@ -82,6 +82,34 @@ describe('PartitionLog', () => {
     }
   });
 
+  it('rolls on segment.ms and on a full offset index', async () => {
+    const timed = await manager.createLog('timed', 0, parseLogConfig({ 'segment.ms': '1000' }));
+    await timed.append(buildValueBatch(1, 10));
+    await timed.append(buildValueBatch(1, 10));
+    expect(timed.segmentInfos()).toHaveLength(1);
+    clock.advance(1001);
+    await timed.append(buildValueBatch(1, 10));
+    expect(timed.segmentInfos().map((s) => s.baseOffset)).toEqual([0n, 2n]);
+    const indexed = await manager.createLog('indexed', 0, parseLogConfig({ 'segment.index.bytes': '16', 'index.interval.bytes': '0' }));
+    for (let i = 0; i < 9; i++) await indexed.append(buildValueBatch(1, 10));
+    expect(indexed.segmentInfos().length).toBeGreaterThanOrEqual(3);
+    for (let o = 0n; o < 9n; o++) expect(indexed.read(o, 1).firstOffset).toBe(o);
+  });
+
+  it('flushes by flush.messages and flush.ms, advancing the recovery point', async () => {
+    const counted = await manager.createLog('counted', 0, parseLogConfig({ 'flush.messages': '3' }));
+    await counted.append(buildValueBatch(2, 10));
+    expect(counted.recoveryPoint).toBe(0n);
+    await counted.append(buildValueBatch(2, 10));
+    expect(counted.recoveryPoint).toBe(4n);
+    const timed = await manager.createLog('timed', 0, parseLogConfig({ 'flush.ms': '500' }));
+    await timed.append(buildValueBatch(2, 10));
+    await timed.maybeFlushByTime(clock.now + 100);
+    expect(timed.recoveryPoint).toBe(0n);
+    await timed.maybeFlushByTime(clock.now + 600);
+    expect(timed.recoveryPoint).toBe(2n);
+  });
+
   it('refuses a corrupt or oversized append as a whole, writing nothing', async () => {
     const log = await manager.createLog('t', 0, parseLogConfig({ 'max.message.bytes': '500' }));
     const good = buildValueBatch(1, 10);
