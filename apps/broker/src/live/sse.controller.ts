@@ -67,8 +67,14 @@ class SseStream implements Sink {
 
   readonly bufferedBytes = (): number => this.res.writableLength + (this.res.socket?.writableLength ?? 0);
   onceDrained(listener: () => void): void {
-    this.res.once('drain', listener);
-    this.res.once('close', listener);
+    const target = this.res;
+    const fire = (): void => {
+      target.off('drain', fire);
+      target.off('close', fire);
+      listener();
+    };
+    target.on('drain', fire);
+    target.on('close', fire);
   }
   cork(): void {
     this.res.cork();

@@ -266,15 +266,15 @@ export class LiveSubscription {
   close(): void {
     if (this.closed) return;
     const member = this.member;
-    const commit = member && this.spec.autoCommit ? this.commitDelivered().catch(() => undefined) : Promise.resolve();
+    // The coordinator checks a commit's generation before its first await, so the commit is
+    // accepted or refused now and leaving right after it does not race it.
+    if (member && this.spec.autoCommit) void this.commitDelivered().catch(() => undefined);
     this.closed = true;
     clearInterval(this.autoCommitTimer);
     for (const key of [...this.feeds.keys()]) this.removeFeed(key);
     if (member) {
       this.core.members.delete(member);
-      // The commit was issued first (same generation); leaving does not wait for its reply.
-      void commit.finally(() => member.close());
-      if (!this.spec.autoCommit) member.close();
+      member.close();
     }
   }
 }

@@ -128,8 +128,14 @@ export class WsConnection implements Sink {
   // Sink
   readonly bufferedBytes = (): number => this.ws.bufferedAmount;
   onceDrained(listener: () => void): void {
-    this.socket.once('drain', listener);
-    this.socket.once('close', listener);
+    const target = this.socket;
+    const fire = (): void => {
+      target.off('drain', fire);
+      target.off('close', fire);
+      listener();
+    };
+    target.on('drain', fire);
+    target.on('close', fire);
   }
   cork(): void {
     this.socket.cork();
