@@ -22,28 +22,31 @@ function frameworkError(e: unknown): DomainError | undefined {
   return undefined;
 }
 
+const logger = new Logger('http');
+
+/** Any error thrown while serving a request, as the contract's status and body. */
+export function renderError(exception: unknown): { status: number; body: { error_code: number; message: string } } {
+  let domain = frameworkError(exception) ?? toDomainError(exception);
+  if (!domain && exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const message = typeof exception.getResponse() === 'string' ? (exception.getResponse() as string) : exception.message;
+    if (status === 404) return { status: 404, body: { error_code: 40400, message: `${message}; see /docs for the endpoints.` } };
+    domain = new DomainError(status === 413 ? DomainErrorKind.TooLarge : status < 500 ? DomainErrorKind.Malformed : DomainErrorKind.Internal, message);
+  }
+  if (!domain) {
+    logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    domain = new DomainError(DomainErrorKind.Internal, 'internal error; the broker logged the details.');
+  }
+  return errorResponse(domain);
+}
+
+/** Errors from Nest handlers and from Fastify itself (body parsing, limits) render the same way. */
 @Catch()
 export class DomainErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger('http');
-
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    let domain = frameworkError(exception) ?? toDomainError(exception);
-    if (!domain && exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const message = typeof exception.getResponse() === 'string' ? (exception.getResponse() as string) : exception.message;
-      if (status === 404) {
-        reply.status(404).send({ error_code: 40400, message: `${message}; see /docs for the endpoints.` });
-        return;
-      }
-      domain = new DomainError(status === 413 ? DomainErrorKind.TooLarge : status < 500 ? DomainErrorKind.Malformed : DomainErrorKind.Internal, message);
-    }
-    if (!domain) {
-      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-      domain = new DomainError(DomainErrorKind.Internal, 'internal error; the broker logged the details.');
-    }
-    const { status, body } = errorResponse(domain);
     if (reply.sent) return;
+    const { status, body } = renderError(exception);
     reply.status(status).send(body);
   }
 }

@@ -6,6 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import type { BrokerConfig } from '../config/broker-config';
 import { malformed } from '../core/errors';
+import { renderError } from './domain-error.filter';
 
 /** Marks a body made of several concatenated JSON values (Confluent v3 streaming produce). */
 export class ConcatenatedJson {
@@ -61,6 +62,11 @@ export function setupHttpParsers(app: NestFastifyApplication, _config: BrokerCon
   fastify.removeContentTypeParser(['application/json']);
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
   fastify.addContentTypeParser(/^application\/vnd\.kafka(\.[a-z]+)?\.v[23]\+json/, { parseAs: 'string' }, parseJson);
+  // Errors Fastify raises before a handler runs (bad JSON, body too large) get the contract's shape too.
+  fastify.setErrorHandler((error, _request, reply) => {
+    const { status, body } = renderError(error);
+    void reply.status(status).send(body);
+  });
   // Streaming produce: the handler reads the request stream line by line.
   fastify.addContentTypeParser('application/x-ndjson', (_req, payload, done) => done(null, payload));
 }
