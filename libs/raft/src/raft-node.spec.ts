@@ -107,6 +107,17 @@ describe('elections', () => {
     expect(c.readies.filter((r) => r.id === 2).at(-1)!.ready.quorumState).toBe(null);
   });
 
+  it('KIP-996: a follower that has not heard from its leader since it (re)started grants a pre-vote', () => {
+    const c = new TestCluster([1, 2, 3]);
+    c.elect(1);
+    c.crash(1);
+    c.crash(2);
+    const restarted = c.start(2);
+    expect([restarted.role, restarted.leaderId]).toEqual(['follower', 1]);
+    restarted.step(vote(3, 2, 2, 1, 100, true));
+    expect((answersTo(c, 3, 'VoteResponse')[0]!.body as VoteResponse).voteGranted).toBe(true);
+  });
+
   it('KIP-996: a partitioned voter does not inflate epochs with pre-vote, and does without it', () => {
     for (const preVote of [true, false]) {
       const c = new TestCluster([1, 2, 3], [], { preVote });

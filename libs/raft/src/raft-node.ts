@@ -170,6 +170,8 @@ type Role =
   | {
       readonly kind: 'follower';
       readonly leaderId: number;
+      /** The leader proved itself (a successful fetch or its BeginQuorumEpoch) since it resigned or we started following. */
+      leaderAlive: boolean;
       fetchDeadline: number;
       inflight: number;
       inflightTick: number;
@@ -578,9 +580,11 @@ export class RaftNode {
     if (request.candidateEpoch < this.epoch) {
       granted = false;
     } else if (request.preVote) {
-      // KIP-996: grant only if a real vote would be granted and no leader is known to be alive.
-      const role = this.roleState.kind;
-      granted = upToDate && role !== 'leader' && role !== 'follower' && this.couldVoteFor(candidateId, request.candidateEpoch);
+      // KIP-996: grant only if a real vote would be granted and no leader is known to be alive (a
+      // follower that only heard of its leader, or whose leader resigned, does not count as alive).
+      const role = this.roleState;
+      const leaderAlive = role.kind === 'leader' || (role.kind === 'follower' && role.leaderAlive);
+      granted = upToDate && !leaderAlive && this.couldVoteFor(candidateId, request.candidateEpoch);
     } else {
       if (request.candidateEpoch > this.epoch) this.becomeUnattached(request.candidateEpoch);
       granted = upToDate && this.couldVoteFor(candidateId, request.candidateEpoch);
@@ -643,9 +647,10 @@ export class RaftNode {
         this.quorum.leaderId === NO_NODE || this.quorum.leaderId === request.leaderId,
         `two leaders in epoch ${this.epoch}: ${this.quorum.leaderId} and ${request.leaderId}`,
       );
-      const role = this.roleState;
-      if (role.kind !== 'follower') this.becomeFollower(request.leaderEpoch, request.leaderId);
+      if (this.roleState.kind !== 'follower') this.becomeFollower(request.leaderEpoch, request.leaderId);
     }
+    const role = this.roleState;
+    if (request.leaderEpoch === this.epoch && role.kind === 'follower' && role.leaderId === request.leaderId) role.leaderAlive = true;
     this.send(message.from, message.correlationId, {
       type: 'BeginQuorumEpochResponse',
       errorCode: request.leaderEpoch < this.epoch ? RaftErrorCode.FENCED_LEADER_EPOCH : RaftErrorCode.NONE,
@@ -661,6 +666,7 @@ export class RaftNode {
       // The best-replicated successor campaigns first; the others back off by rank.
       const rank = request.preferredSuccessors.indexOf(this.nodeId);
       const wait = rank < 0 ? this.config.electionTimeoutTicks : rank * this.config.electionBackoffTicks;
+      role.leaderAlive = false;
       role.fetchDeadline = Math.min(role.fetchDeadline, this.nowTick + wait + this.random.nextInt(this.config.electionBackoffTicks));
     }
     this.send(message.from, message.correlationId, {
@@ -698,7 +704,16 @@ export class RaftNode {
   }
 
   private followerRole(leaderId: number): Role & { kind: 'follower' } {
-    return { kind: 'follower', leaderId, fetchDeadline: this.nowTick + this.config.fetchTimeoutTicks, inflight: -1, inflightTick: 0, nextFetchTick: this.nowTick, download: null };
+    return {
+      kind: 'follower',
+      leaderId,
+      leaderAlive: false,
+      fetchDeadline: this.nowTick + this.config.fetchTimeoutTicks,
+      inflight: -1,
+      inflightTick: 0,
+      nextFetchTick: this.nowTick,
+      download: null,
+    };
   }
 
   // ----- leader -----
@@ -948,6 +963,7 @@ export class RaftNode {
       return;
     }
     role.fetchDeadline = this.nowTick + this.config.fetchTimeoutTicks;
+    role.leaderAlive = true;
     if (response.divergingEpoch !== null) {
       this.truncateToDivergence(response.divergingEpoch.epoch, response.divergingEpoch.endOffset);
       return this.sendFetch(role);
@@ -988,6 +1004,7 @@ export class RaftNode {
       return;
     }
     role.fetchDeadline = this.nowTick + this.config.fetchTimeoutTicks;
+    role.leaderAlive = true;
     assert(response.position === download.position && response.snapshotId.endOffset === download.snapshotId.endOffset, 'snapshot chunk in order');
     download.chunks.push(response.unalignedRecords);
     download.position += response.unalignedRecords.length;
