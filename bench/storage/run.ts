@@ -28,8 +28,8 @@ const MB = 1e6;
 const VALUE_BYTES = 100;
 const WARMUP_BYTES = 1024 * MiB;
 /** Raw and append alternate in chunks this big, so both sides see the same memory and writeback state. */
-const INTERLEAVE_CHUNK_BYTES = 4 * MiB;
-const INTERLEAVE_ROUNDS = 48;
+const INTERLEAVE_CHUNK_BYTES = 2 * MiB;
+const INTERLEAVE_ROUNDS = 96;
 const FSYNC_SECONDS = 2;
 const READ_LOG_BYTES = 256 * MiB;
 const LOOKUPS = 20_000;
@@ -108,16 +108,26 @@ async function main(): Promise<void> {
       const rounds = batchRecords === 1 ? INTERLEAVE_ROUNDS / 4 : INTERLEAVE_ROUNDS;
       const chunkBytes = batchRecords === 1 ? MiB : INTERLEAVE_CHUNK_BYTES;
       for (let round = 0; round < rounds; round++) {
-        rawSecondsHere += rawWrite(rawFd, rawPosition, chunkBytes, rawBuf);
-        rawPosition += chunkBytes;
-        const appended = await appendBytes(log, batch, chunkBytes);
-        appendSeconds += appended.secondsTaken;
-        appendBatches += appended.batches;
-        if (verifiedLog) {
-          const verified = await appendBytes(verifiedLog, batch, chunkBytes, { crcVerified: true });
-          verifiedSeconds += verified.secondsTaken;
-          verifiedBatches += verified.batches;
-        }
+        // The order of the sides alternates every round, so neither always runs first in a state.
+        const steps: (() => Promise<void>)[] = [
+          async () => {
+            rawSecondsHere += rawWrite(rawFd, rawPosition, chunkBytes, rawBuf);
+            rawPosition += chunkBytes;
+          },
+          async () => {
+            const appended = await appendBytes(log, batch, chunkBytes);
+            appendSeconds += appended.secondsTaken;
+            appendBatches += appended.batches;
+          },
+          async () => {
+            if (!verifiedLog) return;
+            const verified = await appendBytes(verifiedLog, batch, chunkBytes, { crcVerified: true });
+            verifiedSeconds += verified.secondsTaken;
+            verifiedBatches += verified.batches;
+          },
+        ];
+        if (round % 2 === 1) steps.reverse();
+        for (const step of steps) await step();
       }
       fs.closeSync(rawFd);
       fs.rmSync(rawFile);

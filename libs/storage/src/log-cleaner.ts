@@ -158,6 +158,8 @@ export async function cleanLog(log: PartitionLog, options: CleanOptions): Promis
   for (let i = 0; i < endIndex; i++) {
     const segment = segments[i]!;
     if (segment.baseOffset >= mapEnd) break;
+    // Retention, truncation or deleteLog may have removed the segment while a swap was awaited.
+    if (segment.closed || !log.allSegments().includes(segment)) continue;
     const outcome = cleanSegment(segment, keyMap, deleteHorizonMs);
     bytesRead += outcome.bytesRead;
     if (outcome.cleanedPath === null) continue;
