@@ -72,7 +72,8 @@ describe('runnel dump-log', () => {
     const second = report.batches[1];
     const bad = join(work, `${SEGMENT}.log`);
     // Flip one byte of the second batch's record data (past its 61-byte header).
-    bytes[second.position + 61 + 3] ^= 0xff;
+    const at = second.position + 61 + 3;
+    bytes[at] = bytes[at]! ^ 0xff;
     writeFileSync(bad, bytes);
 
     const r = await runCli(['dump-log', bad, '--print-data-log']);

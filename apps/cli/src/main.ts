@@ -78,6 +78,11 @@ function report(e: unknown): number {
 
 /** The process entry (bin/runnel.js): runs, flushes stdout, and exits even if idle keep-alive sockets remain. */
 export function run(): void {
+  // `runnel consume t | head -3`: a closed pipe ends the CLI quietly, as with other Unix tools.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_OK);
+    throw e;
+  });
   void main(process.argv).then((code) => {
     process.stdout.write('', () => process.exit(code));
   });
