@@ -4,7 +4,7 @@
  *
  * Method:
  * - Everything runs on this machine, on loopback, one server at a time: first our broker (a child
- *   process from the TypeScript sources, or from dist/ with RUNNEL_BENCH_DIST=1, over a temp data
+ *   process from the TypeScript sources, or from dist/ with BENCH_WIRE_DIST=1, over a temp data
  *   dir), then nats-server, then redis-server, each in its own temp dir. Every phase is bounded in
  *   time and records; every child process and temp dir is removed at the end, also on failure.
  * - Record = 100-byte value, no key. MB/s counts record value bytes (1 MB = 1e6 B).
@@ -15,7 +15,9 @@
  *   (written to the OS, synced every 2 minutes), Redis AOF `appendfsync everysec`. Our acks=-1
  *   (group-committed fdatasync before the answer) is printed too, for scale, and not compared.
  * - Peers are driven by their fastest client: a raw NATS text-protocol publisher with async acks
- *   (peers.ts) and redis-benchmark pipelining XADD.
+ *   (peers.ts; 8 connections, 8192 messages in flight each) and redis-benchmark pipelining XADD
+ *   (4 clients x 64 deep). Those settings were the best of a sweep on this machine (NATS 1-32
+ *   connections, Redis 1-50 clients x 16-1000 deep).
  * - Consume: raw Fetch v11 loops (one connection per partition) over everything produced, counting
  *   records from batch headers. Latency: single-record Produce requests one at a time.
  */
@@ -29,7 +31,7 @@ import { RECORD_BYTES, installPeers, natsProduce, redisProduce, startNats, start
 
 const ROOT = resolve(__dirname, '../..');
 const MB = 1e6;
-const PHASE_MS = Number(process.env.RUNNEL_BENCH_PHASE_MS ?? 5_000);
+const PHASE_MS = Number(process.env.BENCH_WIRE_PHASE_MS ?? 5_000);
 const RECORDS_MAX = 10_000_000;
 const PARTITIONS = 4;
 const CONNECTIONS = 4;
@@ -38,8 +40,8 @@ const RECORDS_PER_BATCH = 1_000;
 const LATENCY_SAMPLES_MAX = 5_000;
 const LATENCY_MS = 3_000;
 const KAFKAJS_IN_FLIGHT = 4;
-const NATS_CONNECTIONS = 4;
-const REDIS_CLIENTS = 8;
+const NATS_CONNECTIONS = 8;
+const REDIS_CLIENTS = 4;
 const REDIS_PIPELINE = 64;
 const REDIS_RECORDS = 1_000_000;
 const PEER_TIMEOUT_MS = 120_000;
@@ -69,7 +71,7 @@ async function startBrokerProcess(): Promise<Broker> {
   };
   const args = Object.entries(settings).flatMap(([k, v]) => [`--${k}`, v]);
   const dist = resolve(ROOT, 'dist/apps/broker/src/main.js');
-  const useDist = process.env.RUNNEL_BENCH_DIST === '1';
+  const useDist = process.env.BENCH_WIRE_DIST === '1';
   if (useDist && !existsSync(dist)) throw new Error('dist/apps/broker/src/main.js is missing: run `npm run build` first');
   const command = useDist ? [dist] : ['-r', '@swc-node/register', resolve(ROOT, 'apps/broker/src/main.ts')];
   note(`broker: node ${useDist ? 'dist' : 'sources (swc)'}, data dir ${dataDir}`);
@@ -136,6 +138,7 @@ async function benchBroker(): Promise<number> {
     }
 
     const kafkajs = { port: broker.kafkaPort, topic: 'bench-kafkajs', recordsPerBatch: RECORDS_PER_BATCH, recordBytes: RECORD_BYTES, inFlight: KAFKAJS_IN_FLIGHT, durationMs: PHASE_MS, recordsMax: RECORDS_MAX };
+    await kafkajsProduce({ ...kafkajs, acks: 1, durationMs: 1_000 }); // warm-up, not counted
     printProduce('wire_kafkajs_produce_acks1', await kafkajsProduce({ ...kafkajs, acks: 1 }));
     printProduce('wire_kafkajs_produce_acksall', await kafkajsProduce({ ...kafkajs, acks: -1 }));
     return leanRate;
