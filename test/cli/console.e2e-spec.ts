@@ -3,7 +3,8 @@
  * stdin lines in, records out, groups that commit what was printed and leave on Ctrl-C.
  */
 import { json, post, startTestBroker, TestBroker } from '../helpers/broker';
-import { eventually, runCli, startCli } from './cli';
+import { execFile } from 'node:child_process';
+import { BIN, eventually, runCli, startCli } from './cli';
 
 jest.setTimeout(60_000);
 
@@ -176,5 +177,18 @@ describe('runnel produce / consume / perf', () => {
     const short = await cli(['perf', 'consume', '--topic', 'perf', '--messages', '5000', '--timeout-ms', '1000']);
     expect(short.code).toBe(1);
     expect(short.stderr).toContain('only 3040 of 5000 records arrived');
+  });
+
+  it('draws a live progress bar on stderr when it is a terminal', async () => {
+    await createTopic('bar', 1);
+    // util-linux `script` gives the CLI a pseudo-terminal, as a user's shell would.
+    const command = [process.execPath, BIN, '--server', b.url, 'perf', 'produce', '--topic', 'bar', '--records', '600', '--record-size', '10', '--throughput', '1000']
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const output = await new Promise<string>((resolve, reject) => {
+      execFile('script', ['-qec', command, '/dev/null'], { timeout: 30_000 }, (e, stdout) => (e ? reject(new Error(`${e.message}\n${stdout}`)) : resolve(stdout)));
+    });
+    expect(output).toMatch(/producing \|[=-]+\| \d+% \d+\/600 records/);
+    expect(output).toMatch(/600 records sent, [\d.]+ records\/sec/);
   });
 });
