@@ -1,18 +1,19 @@
 #!/usr/bin/env node
 // The `runnel` command (package.json "bin"). Runs the compiled CLI (dist/, from `npm run build`) when it
-// is there and not older than the sources; otherwise runs the TypeScript sources through
+// is there and its newest .js is not older than the newest .ts source (an incremental build re-emits
+// only the files that changed); otherwise runs the TypeScript sources through
 // @swc-node/register, so `npx runnel --help` works in a fresh clone right after `npm install`.
 // RUNNEL_CLI_FROM_SOURCE=1 forces the sources.
 'use strict';
 const { existsSync, readdirSync, statSync } = require('node:fs');
-const { join } = require('node:path');
+const { dirname, join } = require('node:path');
 
 const root = join(__dirname, '..');
 const built = join(root, 'dist', 'apps', 'cli', 'src', 'main.js');
 const sources = join(root, 'apps', 'cli', 'src');
 
-/** Newest modification time of the CLI's .ts sources (a shallow walk: src and its subfolders). */
-function newestSourceMs(dir) {
+/** Newest modification time of the files ending in `ext` under `dir` (src is small: a full walk is cheap). */
+function newestMs(dir, ext) {
   let newest = 0;
   let entries;
   try {
@@ -22,15 +23,15 @@ function newestSourceMs(dir) {
   }
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestSourceMs(p));
-    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+    if (e.isDirectory()) newest = Math.max(newest, newestMs(p, ext));
+    else if (e.name.endsWith(ext) && !e.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
   }
   return newest;
 }
 
 function useBuilt() {
   if (process.env.RUNNEL_CLI_FROM_SOURCE === '1' || !existsSync(built)) return false;
-  return statSync(built).mtimeMs >= newestSourceMs(sources);
+  return newestMs(dirname(built), '.js') >= newestMs(sources, '.ts');
 }
 
 if (useBuilt()) {

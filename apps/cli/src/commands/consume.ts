@@ -12,7 +12,7 @@
 import { Command } from 'commander';
 import { EXIT_INTERRUPTED, POLL_GRACE_MS, POLL_TIMEOUT_MS, READ_BYTES_MAX, READ_RECORDS_MAX } from '../constants';
 import { isAbort, RunnelClient } from '../client';
-import { UsageError } from '../errors';
+import { ApiError, UsageError } from '../errors';
 import { choiceArg, contextOf, enc, err, intArg, out } from '../output';
 import { topicPath, TopicDescription } from './topics';
 
@@ -147,7 +147,14 @@ async function consumeWithGroup(client: RunnelClient, topic: string, group: stri
       // Commit what was printed, not what was fetched: the next member resumes right after it.
       const next = new Map<string, { topic: string; partition: number; offset: number }>();
       for (const r of records.slice(0, n)) next.set(`${r.topic}\u0000${r.partition}`, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
-      await client.post(`${instance}/offsets`, { offsets: [...next.values()] });
+      try {
+        await client.post(`${instance}/offsets`, { offsets: [...next.values()] });
+      } catch (e) {
+        // A rebalance refuses the commit (503); like Kafka's console consumer, warn and go on: at worst the
+        // group reads those records again.
+        if (!(e instanceof ApiError && e.status === 503)) throw e;
+        err(`warning: ${e.message} The printed records may be delivered again.`);
+      }
     }
   } finally {
     // Leave the group at once (even on Ctrl-C), so the others get the partitions without waiting for a timeout.
