@@ -3,10 +3,11 @@
  * the CLI reads the files offline, as DumpLogSegments does. A copy with one corrupted byte must be
  * reported (CRC mismatch, exit 1); a truncated copy too.
  */
+import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { post, startTestBroker, TestBroker } from '../helpers/broker';
+import { post, ROOT, startTestBroker, TestBroker } from '../helpers/broker';
 import { runCli } from './cli';
 
 jest.setTimeout(60_000);
@@ -116,10 +117,16 @@ describe('runnel dump-log', () => {
     expect(r.stdout).toMatch(/^timestamp: \d+ offset: \d+$/m);
   });
 
-  it('runs from the TypeScript sources when asked (a fresh clone before any build)', async () => {
+  it('runs from the TypeScript sources when asked (a fresh clone before any build), and through npx', async () => {
     const r = await runCli(['--help'], { env: { RUNNEL_CLI_FROM_SOURCE: '1' } });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: runnel');
     expect(r.stdout).toContain('dump-log');
+    // package.json "bin": npx runs the project's own command (--no: never fetch anything).
+    const npx = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile('npx', ['--no', '--', 'runnel', '--help'], { cwd: ROOT, timeout: 60_000 }, (e, stdout) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, stdout }));
+    });
+    expect(npx.code).toBe(0);
+    expect(npx.stdout).toContain('Usage: runnel');
   });
 });
