@@ -55,6 +55,9 @@ describe('runnel produce / consume / perf', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/error: line 2: the value is not valid JSON/);
     expect(bad.stderr).toContain('--format string');
+    // The lines before the bad one are stored, and the CLI says so.
+    expect(bad.stderr).toContain('1 record was produced to docs before the error');
+    expect((await json(await fetch(`${b.url}/topics/docs/partitions/0/records?offset=3`))).records.map((x: any) => x.value)).toEqual([{ id: 2 }]);
 
     const missing = await cli(['produce', 'ghost'], 'x\n');
     expect(missing.code).toBe(1);

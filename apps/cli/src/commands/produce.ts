@@ -49,6 +49,13 @@ function field(text: string, format: Format, lineNo: number, what: string): unkn
   }
 }
 
+function parseLine(line: string, lineNo: number, opts: ProduceOptions): WireRecord {
+  if (opts.keySeparator === undefined) return { value: field(line, opts.format, lineNo, 'value') };
+  const at = line.indexOf(opts.keySeparator);
+  if (at < 0) throw new CliError(`line ${lineNo} has no key separator "${opts.keySeparator}".`, 'every line must be KEY<separator>VALUE when --key-separator is given.');
+  return { key: field(line.slice(0, at), opts.format, lineNo, 'key'), value: field(line.slice(at + opts.keySeparator.length), opts.format, lineNo, 'value') };
+}
+
 export function registerProduce(program: Command): void {
   program
     .command('produce')
@@ -118,6 +125,8 @@ export function registerProduce(program: Command): void {
         });
       };
 
+      // A line that cannot be parsed stops reading; the lines before it are still sent (as Kafka's tool does).
+      let badLine: CliError | null = null;
       const lines = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
       try {
         for await (const line of lines) {
@@ -126,12 +135,12 @@ export function registerProduce(program: Command): void {
           if (run.failure !== null) break;
           if (line === '') continue;
           let record: WireRecord;
-          if (opts.keySeparator !== undefined) {
-            const at = line.indexOf(opts.keySeparator);
-            if (at < 0) throw new CliError(`line ${lineNo} has no key separator "${opts.keySeparator}".`, 'every line must be KEY<separator>VALUE when --key-separator is given.');
-            record = { key: field(line.slice(0, at), opts.format, lineNo, 'key'), value: field(line.slice(at + opts.keySeparator.length), opts.format, lineNo, 'value') };
-          } else {
-            record = { value: field(line, opts.format, lineNo, 'value') };
+          try {
+            record = parseLine(line, lineNo, opts);
+          } catch (e) {
+            if (!(e instanceof CliError)) throw e;
+            badLine = e;
+            break;
           }
           if (opts.partition !== undefined) record.partition = opts.partition;
           if (headers.length > 0) record.headers = headers;
@@ -152,9 +161,10 @@ export function registerProduce(program: Command): void {
         lines.close();
         bar?.stop();
       }
-      if (run.failure !== null) {
-        err(`${sent} record${sent === 1 ? '' : 's'} were produced to ${topic} before the error.`);
-        throw run.failure;
+      const failure = run.failure ?? badLine;
+      if (failure !== null) {
+        err(`${sent} record${sent === 1 ? ' was' : 's were'} produced to ${topic} before the error.`);
+        throw failure;
       }
       const partitions = [...perPartition.entries()].sort(([a], [b]) => a - b).map(([partition, s]) => ({ partition, records: s.count, first_offset: s.first, last_offset: s.last }));
       if (ctx.json) return printJson({ topic, records: sent, partitions });
