@@ -22,6 +22,9 @@ export const POLL_TIMEOUT_MS = 1_000;
 /** Extra time a long-poll request gets on top of its timeout before the CLI gives up on it. */
 export const POLL_GRACE_MS = 10_000;
 
+/** consume --group: how long leaving the group (deleting the consumer instance) may take on exit. */
+export const LEAVE_TIMEOUT_MS = 5_000;
+
 /** Records per read request (the broker accepts 1..10000). */
 export const READ_RECORDS_MAX = 500;
 export const READ_BYTES_MAX = 1024 * 1024;
@@ -56,3 +59,4 @@ assert(PERF_BATCH_RECORDS_DEFAULT <= BROKER_RECORDS_PER_REQUEST_MAX);
 assert(READ_RECORDS_MAX <= READ_RECORDS_LIMIT);
 assert(PERF_INFLIGHT_DEFAULT <= PERF_INFLIGHT_MAX);
 assert(POLL_TIMEOUT_MS < POLL_GRACE_MS);
+assert(LEAVE_TIMEOUT_MS <= REQUEST_TIMEOUT_MS);

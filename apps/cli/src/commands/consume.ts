@@ -10,7 +10,7 @@
  * --json as one JSON object per line.
  */
 import { Command } from 'commander';
-import { EXIT_INTERRUPTED, POLL_GRACE_MS, POLL_TIMEOUT_MS, READ_BYTES_MAX, READ_RECORDS_MAX } from '../constants';
+import { EXIT_INTERRUPTED, LEAVE_TIMEOUT_MS, POLL_GRACE_MS, POLL_TIMEOUT_MS, READ_BYTES_MAX, READ_RECORDS_MAX } from '../constants';
 import { isAbort, RunnelClient } from '../client';
 import { ApiError, UsageError } from '../errors';
 import { choiceArg, contextOf, enc, err, intArg, out } from '../output';
@@ -158,7 +158,7 @@ async function consumeWithGroup(client: RunnelClient, topic: string, group: stri
     }
   } finally {
     // Leave the group at once (even on Ctrl-C), so the others get the partitions without waiting for a timeout.
-    await client.delete(`${instance}`).catch(() => undefined);
+    await client.delete(instance, { timeoutMs: LEAVE_TIMEOUT_MS }).catch(() => undefined);
   }
 }
 
