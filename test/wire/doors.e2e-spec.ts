@@ -25,7 +25,7 @@ describe('kcat and HTTP over one engine', () => {
   const httpRead = async (topic: string, p: number): Promise<HttpRecord[]> => {
     const res = await fetch(`${b.url}/topics/${topic}/partitions/${p}/records?offset=0&format=string&max_records=1000`);
     expect(res.status).toBe(200);
-    return ((await json(res)) as { records: HttpRecord[] }).records;
+    return (await json<{ records: HttpRecord[] }>(res)).records;
   };
 
   beforeAll(async () => {
@@ -64,7 +64,7 @@ describe('kcat and HTTP over one engine', () => {
     const keys = Array.from({ length: 20 }, (_, i) => `device-${i}`);
     const p = await kcat(port, ['-P', '-t', topic, '-K', '=', '-X', 'partitioner=murmur2_random'], `${keys.map((k) => `${k}=from-kcat`).join('\n')}\n`);
     expect(p.code).toBe(0);
-    const http = (await json(await post(`${b.url}/topics/${topic}/records?format=string`, { records: keys.map((k) => ({ key: k, value: 'from-http' })) }))) as { offsets: { partition: number }[] };
+    const http = await json<{ offsets: { partition: number }[] }>(await post(`${b.url}/topics/${topic}/records?format=string`, { records: keys.map((k) => ({ key: k, value: 'from-http' })) }));
     for (let part = 0; part < 4; part++) {
       const records = await httpRead(topic, part);
       const byKcat = records.filter((r) => r.value === 'from-kcat').map((r) => r.key);

@@ -70,7 +70,7 @@ function nextSequence(seq: number): number {
 }
 
 /** The producers of one partition log (a Map keeps insertion order: re-inserting on write makes it an LRU). */
-class PartitionProducers {
+export class PartitionProducers {
   private readonly producers = new Map<bigint, ProducerEntry>();
 
   get size(): number {

@@ -7,7 +7,8 @@
  *   - exactly one batch per partition (Kafka's rule for produce v3+, magic 2);
  *   - checkBatch: whole, sane length, magic 2, CRC-32C, offset delta consistent with the count;
  *   - not larger than the topic's max.message.bytes; a known compression codec;
- *   - no control batches from clients; no transactional batches (transactions are not served yet);
+ *   - not to internal topics (__consumer_offsets); no control batches from clients; no
+ *     transactional batches (transactions are not served yet);
  *   - idempotent batches (producer id >= 0): the epoch and sequence rules of ProducerStateService.
  *
  * Synchronous up to the append, so that requests of one connection append in the order they
@@ -33,6 +34,7 @@ import { MetricsService } from './metrics.service';
 
 export type RawProduceProblem =
   | 'unknown_topic_or_partition'
+  | 'invalid_topic'
   | 'corrupt_message'
   | 'invalid_record'
   | 'message_too_large'
@@ -78,6 +80,7 @@ export class RawProduceService {
     if (t === undefined || !(partition >= 0 && partition < t.partitions.length)) {
       return refused('unknown_topic_or_partition', `${topic}-${partition} does not exist on this broker.`);
     }
+    if (t.internal) return refused('invalid_topic', `${topic} is internal to the broker; clients cannot produce to it.`);
     const log = this.engine.logs.getLog(topic, partition);
     if (log === undefined || log.closed) return refused('not_available', `${topic}-${partition} is not open on this broker yet; retry.`);
     if (records === null || records.length === 0) return refused('corrupt_message', 'the produce request holds no record batch.', log);

@@ -63,6 +63,7 @@ export function kafkaFailure(e: unknown): KafkaFailure {
 
 export const PRODUCE_ERROR_CODES: Record<RawProduceProblem, number> = {
   unknown_topic_or_partition: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  invalid_topic: ErrorCode.INVALID_TOPIC_EXCEPTION,
   corrupt_message: ErrorCode.CORRUPT_MESSAGE,
   invalid_record: ErrorCode.INVALID_RECORD,
   message_too_large: ErrorCode.MESSAGE_TOO_LARGE,
