@@ -18,6 +18,8 @@
  *   (peers.ts; 8 connections, 8192 messages in flight each) and redis-benchmark pipelining XADD
  *   (4 clients x 64 deep). Those settings were the best of a sweep on this machine (NATS 1-32
  *   connections, Redis 1-50 clients x 16-1000 deep).
+ * - `wire_lean_produce_acks1_single_record_requests` sends one record per Produce request (64 in
+ *   flight per connection): the per-request cost, comparable to one PUB or one XADD; not a ratio.
  * - Consume: raw Fetch v11 loops (one connection per partition) over everything produced, counting
  *   records from batch headers. Latency: single-record Produce requests one at a time.
  */
@@ -37,6 +39,8 @@ const PARTITIONS = 4;
 const CONNECTIONS = 4;
 const PIPELINE_DEPTH = 4;
 const RECORDS_PER_BATCH = 1_000;
+/** In-flight single-record requests per connection (the listener allows 100). */
+const SINGLE_RECORD_PIPELINE_DEPTH = 64;
 const LATENCY_SAMPLES_MAX = 5_000;
 const LATENCY_MS = 3_000;
 const KAFKAJS_IN_FLIGHT = 4;
@@ -123,6 +127,8 @@ async function benchBroker(): Promise<number> {
     await leanProduce({ ...lean, acks: 1, durationMs: 1_000 });
     const leanRate = printProduce('wire_lean_produce_acks1', await leanProduce({ ...lean, acks: 1 }));
     printProduce('wire_lean_produce_acksall', await leanProduce({ ...lean, acks: -1 }));
+    // For scale only: one record per Produce request (what NATS and Redis do per message), deeper pipelines.
+    printProduce('wire_lean_produce_acks1_single_record_requests', await leanProduce({ ...lean, acks: 1, recordsPerBatch: 1, depth: SINGLE_RECORD_PIPELINE_DEPTH }));
 
     const ends = await endOffsets(broker.httpUrl, 'bench', PARTITIONS);
     const consumed = await rawConsume(broker.kafkaPort, 'bench', ends, 4 * 1024 * 1024, CONSUME_TIMEOUT_MS);
