@@ -100,8 +100,9 @@ describe('runnel produce / consume / perf', () => {
     const [missing, noPartition] = await Promise.all([cli(['consume', 'ghost', '--max-messages', '1']), cli(['consume', 'feed', '--partition', '7'])]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/error: .*ghost.*40401/);
-    expect(noPartition.code).toBe(2);
+    expect(noPartition.code).toBe(1);
     expect(noPartition.stderr).toContain('there is no partition 7');
+    expect(noPartition.stderr).toContain('runnel topics describe feed');
   });
 
   it('follows live records until interrupted (SIGINT exits 0)', async () => {

@@ -12,7 +12,7 @@
 import { Command } from 'commander';
 import { EXIT_INTERRUPTED, LEAVE_TIMEOUT_MS, POLL_GRACE_MS, POLL_TIMEOUT_MS, READ_BYTES_MAX, READ_RECORDS_MAX } from '../constants';
 import { isAbort, RunnelClient } from '../client';
-import { ApiError, UsageError } from '../errors';
+import { ApiError, CliError, UsageError } from '../errors';
 import { choiceArg, contextOf, enc, err, intArg, out } from '../output';
 import { topicPath, TopicDescription } from './topics';
 
@@ -190,7 +190,7 @@ export function registerConsume(program: Command): void {
       // Fails early, and clearly, on an unknown topic or partition.
       const d = await ctx.client.get<TopicDescription>(topicPath(topic));
       if (o.partition !== undefined && o.partition >= d.partitions.length) {
-        throw new UsageError(`topic ${topic} has partitions 0..${d.partitions.length - 1}; there is no partition ${o.partition}.`, cmd);
+        throw new CliError(`topic ${topic} has partitions 0..${d.partitions.length - 1}; there is no partition ${o.partition}.`, `see \`runnel topics describe ${topic}\`; grow it with \`runnel topics alter ${topic} --partitions N\`.`);
       }
 
       const run = new Run(o.maxMessages);

@@ -4,7 +4,7 @@
  * or after it (none when every record is older).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { UsageError } from '../errors';
+import { CliError } from '../errors';
 import { contextOf, enc, out, partitionListArg, printJson, printTable } from '../output';
 import { topicPath, TopicDescription } from './topics';
 
@@ -36,7 +36,7 @@ export function registerOffsets(program: Command): void {
       const all = d.partitions.map((p) => p.partition);
       const partitions = opts.partitions ?? all;
       const missing = partitions.filter((p) => !all.includes(p));
-      if (missing.length > 0) throw new UsageError(`topic ${topic} has partitions 0..${all.length - 1}; there is no partition ${missing.join(', ')}.`, cmd);
+      if (missing.length > 0) throw new CliError(`topic ${topic} has partitions 0..${all.length - 1}; there is no partition ${missing.join(', ')}.`, `see \`runnel topics describe ${topic}\`.`);
       const rows: { topic: string; partition: number; offset: number | null }[] = [];
       for (const p of partitions) {
         const path = `/topics/${enc(topic)}/partitions/${p}/offsets`;
