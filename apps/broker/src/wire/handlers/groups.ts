@@ -94,7 +94,7 @@ function parseStates(filter: readonly string[] | undefined): GroupState[] | unde
  * The group APIs' handlers over the broker's coordinator. A factory (not a static table) because a
  * handler only gets (request, context): the dependencies are closed over here, once per listener.
  */
-export function groupHandlers(deps: GroupDeps): WireHandlerTable {
+function createGroupHandlers(deps: GroupDeps): WireHandlerTable {
   const groups = deps.engine.groups;
   const nodeId = deps.config.nodeId;
   return {
@@ -277,3 +277,14 @@ export function groupHandlers(deps: GroupDeps): WireHandlerTable {
     }),
   };
 }
+
+/**
+ * Spreading the factory itself (`...groupHandlers`) would add no handler at all (a function has no
+ * API-key properties at run time) and the group APIs would silently vanish from ApiVersions. This
+ * phantom property turns that mistake into a compile error at the spread: `...groupHandlers(deps)`.
+ */
+interface SpreadTheResultNotTheFactory {
+  readonly [ApiKey.JoinGroup]: 'groupHandlers is a factory: spread groupHandlers(deps), not groupHandlers';
+}
+
+export const groupHandlers = createGroupHandlers as ((deps: GroupDeps) => WireHandlerTable) & SpreadTheResultNotTheFactory;
