@@ -3,7 +3,8 @@
  * idempotence, consume from the beginning.
  */
 import { startTestBroker, TestBroker } from '../helpers/broker';
-import { kcat } from './wire-helpers';
+import { ApiKey } from '@runnel/protocol';
+import { kcat, RawClient } from './wire-helpers';
 
 describe('kcat over the Kafka wire protocol', () => {
   let b: TestBroker;
@@ -52,5 +53,19 @@ describe('kcat over the Kafka wire protocol', () => {
     const ids = seg.segments.flatMap((s) => s.batches.map((x) => x.producer_id));
     expect(ids.length).toBeGreaterThan(0);
     expect(ids.every((id) => id >= 0)).toBe(true);
+  });
+});
+
+describe('the Kafka listener and the broker lifecycle', () => {
+  it('is up when startBroker returns, on the port RunningBroker reports, and closed (with its connections) on shutdown', async () => {
+    const b = await startTestBroker();
+    const port = b.broker.kafkaPort;
+    expect(port).toBeGreaterThan(0);
+    const open = await RawClient.connect(port);
+    const versions = await open.request(ApiKey.ApiVersions, 0, {});
+    expect(versions.errorCode).toBe(0);
+    await b.close();
+    expect(await open.waitClosed()).toBe(true);
+    await expect(RawClient.connect(port)).rejects.toThrow(/ECONNREFUSED/);
   });
 });

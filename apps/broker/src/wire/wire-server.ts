@@ -97,6 +97,12 @@ export class WireServer implements BeforeApplicationShutdown {
   }
 
   private accept(socket: Socket): void {
+    // The cap holds across every bound address (each server's maxConnections counts only its own).
+    if (this.connections.size >= WIRE_CONNECTIONS_MAX) {
+      this.logger.warn(`refusing a Kafka connection from ${socket.remoteAddress ?? '?'}: ${WIRE_CONNECTIONS_MAX} connections are open (WIRE_CONNECTIONS_MAX)`);
+      socket.destroy();
+      return;
+    }
     const info = { id: this.nextConnectionId++, remoteAddress: socket.remoteAddress ?? '?', remotePort: socket.remotePort ?? 0 };
     const connection = new WireConnection(socket, info, this.table, this.versions, this.logger);
     this.connections.add(connection);
