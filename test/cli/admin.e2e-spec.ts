@@ -113,7 +113,8 @@ describe('runnel admin commands', () => {
 
   it('says the server is not reachable, names the URL and how to fix it', async () => {
     const url = await closedServerUrl();
-    const [byFlag, byEnv] = await Promise.all([runCli(['--server', url, 'topics', 'list']), runCli(['cluster'], { env: { RUNNEL_SERVER: url } })]);
+    // Global options work before or after the command (-s is --server).
+    const [byFlag, byEnv] = await Promise.all([runCli(['topics', 'list', '-s', url]), runCli(['cluster'], { env: { RUNNEL_SERVER: url } })]);
     for (const r of [byFlag, byEnv]) {
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`cannot reach the Runnel broker at ${url}`);

@@ -123,7 +123,7 @@ export function registerPerf(program: Command): void {
     .description('produce --records records of --record-size bytes and print throughput and latency percentiles')
     .requiredOption('-t, --topic <topic>', 'topic (auto-created when the broker allows)')
     .requiredOption('-n, --records <n>', 'records to send', intArg(1))
-    .requiredOption('-s, --record-size <bytes>', 'bytes per record value', intArg(1, PERF_RECORD_BYTES_MAX))
+    .requiredOption('--record-size <bytes>', 'bytes per record value', intArg(1, PERF_RECORD_BYTES_MAX))
     .option('--throughput <n>', 'records/s to aim at; -1 = as fast as possible', intArg(-1), -1)
     .option('--batch-records <n>', 'records per request', intArg(1, BROKER_RECORDS_PER_REQUEST_MAX), PERF_BATCH_RECORDS_DEFAULT)
     .option('--inflight <n>', 'requests in flight at once', intArg(1, PERF_INFLIGHT_MAX), PERF_INFLIGHT_DEFAULT)
