@@ -5,8 +5,8 @@
  *
  * Why the caps: Produce from v3 (magic 2 batches only); Fetch from v4 (magic 2, isolation level)
  * to v12 (v13+ names topics by id); ListOffsets to v6 (v7 adds max-timestamp lookups);
- * ApiVersions to v3; InitProducerId to v4. Group APIs: ranges whose request shapes the group
- * handlers serve (batched FindCoordinator v4+ and OffsetFetch v8+ are left out).
+ * ApiVersions to v3; InitProducerId to v4. The group APIs (handlers/groups.ts) map every field of
+ * every generated version, so they are advertised with their full codec ranges.
  */
 import { ApiKey, SUPPORTED_VERSIONS } from '@runnel/protocol';
 import type { WireHandlerTable } from './handler';
@@ -25,16 +25,6 @@ export const VERSION_CAPS: Partial<Record<ApiKey, readonly [min: number, max: nu
   [ApiKey.IncrementalAlterConfigs]: [0, 1],
   [ApiKey.DeleteRecords]: [0, 2],
   [ApiKey.InitProducerId]: [0, 4],
-  [ApiKey.FindCoordinator]: [0, 3],
-  [ApiKey.JoinGroup]: [0, 7],
-  [ApiKey.SyncGroup]: [0, 5],
-  [ApiKey.Heartbeat]: [0, 4],
-  [ApiKey.LeaveGroup]: [0, 4],
-  [ApiKey.OffsetCommit]: [0, 8],
-  [ApiKey.OffsetFetch]: [0, 7],
-  [ApiKey.ListGroups]: [0, 4],
-  [ApiKey.DescribeGroups]: [0, 5],
-  [ApiKey.DeleteGroups]: [0, 2],
 };
 
 export interface AdvertisedVersion {

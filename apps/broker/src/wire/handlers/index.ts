@@ -21,7 +21,7 @@ export function apiVersionsBody(table: WireHandlerTable, errorCode: number = Err
 
 export function createHandlerTable(deps: WireDeps): WireHandlerTable {
   const table: WireHandlerTable = {
-    ...groupHandlers,
+    ...groupHandlers(deps),
     [ApiKey.Metadata]: (r, c) => handleMetadata(deps, r, c),
     [ApiKey.Produce]: (r, c) => handleProduce(deps, r, c),
     [ApiKey.Fetch]: (r, c) => handleFetch(deps, r, c),
