@@ -53,6 +53,17 @@ function seeds(): Buffer[] {
     req(ApiKey.DeleteRecords, 2, { topics: [{ name: 'fuzz', partitions: [{ partitionIndex: 0, offset: 0n }] }], timeoutMs: 1000 }),
     req(ApiKey.DeleteTopics, 4, { topicNames: ['not-fuzz'], timeoutMs: 1000 }),
     req(ApiKey.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 1000, producerId: -1n, producerEpoch: -1 }),
+    // The group APIs: the same listener must survive their mutated requests too.
+    req(ApiKey.FindCoordinator, 2, { key: 'fuzz-group', keyType: 0 }),
+    req(ApiKey.JoinGroup, 5, { groupId: 'fuzz-group', sessionTimeoutMs: 6000, rebalanceTimeoutMs: 1000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.from([0, 1, 0, 0, 0, 1, 0, 4, 102, 117, 122, 122, 0, 0, 0, 0]) }] }),
+    req(ApiKey.Heartbeat, 3, { groupId: 'fuzz-group', generationId: 1, memberId: 'm', groupInstanceId: null }),
+    req(ApiKey.SyncGroup, 3, { groupId: 'fuzz-group', generationId: 1, memberId: 'm', groupInstanceId: null, assignments: [{ memberId: 'm', assignment: Buffer.alloc(4) }] }),
+    req(ApiKey.OffsetCommit, 2, { groupId: 'fuzz-group', generationIdOrMemberEpoch: -1, memberId: '', retentionTimeMs: -1n, topics: [{ name: 'fuzz', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: null }] }] }),
+    req(ApiKey.OffsetFetch, 5, { groupId: 'fuzz-group', topics: null }),
+    req(ApiKey.LeaveGroup, 1, { groupId: 'fuzz-group', memberId: 'm' }),
+    req(ApiKey.ListGroups, 2, {}),
+    req(ApiKey.DescribeGroups, 3, { groups: ['fuzz-group'], includeAuthorizedOperations: true }),
+    req(ApiKey.DeleteGroups, 1, { groupsNames: ['fuzz-group'] }),
   ];
 }
 
