@@ -81,6 +81,11 @@ describe('the Kafka wire door, raw', () => {
     expect(decoded.correlationId).toBe(id);
     expect(decoded.body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
     expect(decoded.body.apiKeys).toEqual(ok.apiKeys);
+    // An ApiVersions v3 body that cannot be decoded: INVALID_REQUEST, in the v0 body, still open.
+    const broken = encodeRequest(ApiKey.ApiVersions, 3, 78, 'raw', { clientSoftwareName: 'raw', clientSoftwareVersion: '1' });
+    client.write(Buffer.concat([Buffer.from([0, 0, 0, broken.length - 4 - 3]), broken.subarray(4, broken.length - 3)]));
+    const invalid = decodeResponse(ApiKey.ApiVersions, 0, (await client.nextFrame())!);
+    expect(invalid).toMatchObject({ correlationId: 78, body: { errorCode: ErrorCode.INVALID_REQUEST } });
     // Still open and serving.
     const md = await client.request(ApiKey.Metadata, 1, { topics: null });
     expect(md.brokers[0]!.port).toBe(port);

@@ -10,8 +10,9 @@
  *
  * Bad input never reaches past this class: a bad frame size, an undecodable header or body, an
  * unknown API key or version closes the connection (as Kafka does, since it cannot answer in a
- * format the client reads), except ApiVersions at an unknown version, which gets the v0 body
- * with UNSUPPORTED_VERSION and the supported ranges (KIP-511). A handler that throws is a bug: it
+ * format the client reads), except ApiVersions: at an unknown version it gets the v0 body with
+ * UNSUPPORTED_VERSION and the supported ranges, and an undecodable one the same body with
+ * INVALID_REQUEST (KIP-511). A handler that throws is a bug: it
  * is logged and the connection closed, never the broker.
  */
 import type { Logger } from '@nestjs/common';
@@ -108,6 +109,12 @@ export class WireConnection {
     try {
       body = decodeRequest(apiKey, header.apiVersion, frame, header.bodyOffset);
     } catch (e) {
+      if (apiKey === ApiKey.ApiVersions) {
+        // KIP-511: a client whose ApiVersions we cannot read still learns what we speak.
+        this.queue.push({ ready: true, chunks: [encodeResponse(ApiKey.ApiVersions, 0, header.correlationId, apiVersionsBody(this.table, ErrorCode.INVALID_REQUEST))] });
+        this.flush();
+        return;
+      }
       this.close(`undecodable ${ApiKey[apiKey]} v${header.apiVersion} request: ${(e as Error).message}`);
       return;
     }
