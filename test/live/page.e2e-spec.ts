@@ -3,7 +3,7 @@
  * a topic, records produced over HTTP appear with a counter; pause stops them and resume carries on
  * with no gap and no repeat.
  */
-import { Browser, chromium } from 'playwright-core';
+import { Browser, Page, chromium } from 'playwright-core';
 import { TestBroker, startTestBroker } from '../helpers/broker';
 import { WAIT_MS, createTopic, produce } from './live-helpers';
 
@@ -28,18 +28,25 @@ afterAll(async () => {
   await b?.close();
 });
 
+/** Waits until the element's text is `text` (the page updates it on `records` frames). */
+function waitForText(selector: string, text: string): Promise<unknown> {
+  return page.waitForFunction(`document.querySelector(${JSON.stringify(selector)}).textContent === ${JSON.stringify(text)}`, undefined, { timeout: WAIT_MS });
+}
+
+let page: Page;
+
 it('serves /live, and records produced over HTTP appear on the page; pause and resume lose nothing', async () => {
   await createTopic(b.url, 'page-orders', 2);
-  const page = await browser.newPage();
+  page = await browser.newPage();
   const response = await page.goto(`${b.url}/live`);
   expect(response?.status()).toBe(200);
   expect(await page.title()).toBe('Runnel live tail');
   await page.fill('#topic', 'page-orders');
   await page.click('#watch');
-  await page.waitForFunction(() => document.getElementById('status')!.textContent === 'watching page-orders', undefined, { timeout: WAIT_MS });
+  await waitForText('#status', 'watching page-orders');
 
   await produce(b.url, 'page-orders', [{ key: 'o-1', value: { item: 'tea', qty: 2 } }]);
-  await page.waitForFunction(() => document.getElementById('count')!.textContent === '1', undefined, { timeout: WAIT_MS });
+  await waitForText('#count', '1');
   expect(await page.textContent('#records li')).toContain('"item":"tea"');
 
   await page.click('#pause');
@@ -49,10 +56,10 @@ it('serves /live, and records produced over HTTP appear on the page; pause and r
   await produce(b.url, 'page-orders', [{ value: 'while-paused-3', partition: 0 }]);
   expect(await page.textContent('#count')).toBe('1');
   await page.click('#pause');
-  await page.waitForFunction(() => document.getElementById('count')!.textContent === '4', undefined, { timeout: WAIT_MS });
+  await waitForText('#count', '4');
   await produce(b.url, 'page-orders', [{ value: 'after' }]);
-  await page.waitForFunction(() => document.getElementById('count')!.textContent === '5', undefined, { timeout: WAIT_MS });
-  const shown = await page.$$eval('#records li', (items) => items.map((li) => li.textContent ?? ''));
+  await waitForText('#count', '5');
+  const shown = await page.$$eval('#records li', (items) => items.map((li) => (li as { textContent: string | null }).textContent ?? ''));
   for (const v of ['tea', 'while-paused-1', 'while-paused-2', 'while-paused-3', 'after']) expect(shown.filter((t) => t.includes(v))).toHaveLength(1);
   await page.close();
 });

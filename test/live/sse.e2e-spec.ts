@@ -116,7 +116,16 @@ describe('GET /topics/{topic}/events', () => {
     const described = (await (await fetch(`${b.url}/admin/groups/sse-g`)).json()) as { members: unknown[] };
     expect(described.members).toHaveLength(1);
     s.close();
-    // Leaving commits the delivered positions; a new member starts after them.
+    // Once the broker has seen the stream close, the member has left and committed what it sent.
+    for (;;) {
+      const g = (await (await fetch(`${b.url}/admin/groups/sse-g`)).json()) as { members: unknown[]; offsets: { committed_offset: number }[] };
+      if (g.members.length === 0) {
+        expect(g.offsets.map((o) => o.committed_offset)).toEqual([2, 2]);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // A new member starts after the committed offsets.
     await produce(b.url, 'sse-group', [{ value: 'next', partition: 0 }]);
     const again = await stream('/topics/sse-group/events?group=sse-g&from=earliest');
     await again.until(() => again.events.length === 1, 'the one new record');

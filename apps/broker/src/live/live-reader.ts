@@ -16,10 +16,20 @@ export interface LiveChunk {
   readonly bytes: number;
   /** `records` joined with commas (built on first use). */
   joined(): string;
+  /**
+   * The WebSocket `records` frame for subscription id `idJson` (its JSON text), encoded once: many
+   * subscribers use the same id ("s1", "live"), so a fan-out writes one shared Buffer to every
+   * socket instead of building and encoding a string per subscriber.
+   */
+  frame(idJson: string): Buffer;
 }
+
+/** Distinct subscription ids whose frames a chunk keeps; more are built per subscriber. */
+const FRAMES_PER_CHUNK_MAX = 16;
 
 class Chunk implements LiveChunk {
   private joinedText: string | null = null;
+  private frames: Map<string, Buffer> | null = null;
   constructor(
     readonly records: readonly string[],
     readonly offsets: readonly bigint[],
@@ -29,6 +39,15 @@ class Chunk implements LiveChunk {
 
   joined(): string {
     return (this.joinedText ??= this.records.join(','));
+  }
+
+  frame(idJson: string): Buffer {
+    const hit = this.frames?.get(idJson);
+    if (hit) return hit;
+    const frame = Buffer.from(`{"type":"records","id":${idJson},"records":[${this.joined()}]}`, 'utf8');
+    this.frames ??= new Map();
+    if (this.frames.size < FRAMES_PER_CHUNK_MAX) this.frames.set(idJson, frame);
+    return frame;
   }
 }
 

@@ -254,7 +254,7 @@ export class WsConnection implements Sink {
       {
         deliver: (feed, chunk) => {
           if (this.closed) return;
-          this.ws.send(`{"type":"records","id":${idJson},"records":[${chunk.joined()}]}`);
+          this.ws.send(chunk.frame(idJson), { binary: false });
           this.core.metrics.fetched(feed.topic, 'ws', chunk.records.length, chunk.bytes);
         },
         assignment: (revoked, assigned) => this.send({ type: 'assignment', id, revoked, assigned }),
