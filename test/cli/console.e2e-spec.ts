@@ -139,6 +139,9 @@ describe('runnel produce / consume / perf', () => {
     const c = startCli(['--server', b.url, 'consume', 'orders', '--group', 'billing', '--from-beginning']);
     await c.waitForStdout(/\S\n/);
     await eventually(async () => (await json(await fetch(`${b.url}/admin/groups/billing`))).members.length === 1);
+    const members = await cli(['groups', 'describe', 'billing', '--members']);
+    expect(members.code).toBe(0);
+    expect(members.stdout).toMatch(/^billing\s+\S+\s+\S+\s+http\s+\S+\s+2\s+orders-0,orders-1$/m);
     c.child.kill('SIGINT');
     const r = await c.result;
     expect(r.code).toBe(0);
