@@ -38,10 +38,10 @@ export function startChild(args: string[], ready: RegExp, timeoutMs = 60_000): P
       const m = ready.exec(out);
       if (m) {
         clearTimeout(timer);
-        proc.stdout!.off('data', onData);
-        proc.stderr!.off('data', onData);
-        proc.stdout!.resume();
-        proc.stderr!.resume();
+        proc.stdout.off('data', onData);
+        proc.stderr.off('data', onData);
+        proc.stdout.resume();
+        proc.stderr.resume();
         resolvePromise({
           proc,
           match: m,
@@ -55,8 +55,8 @@ export function startChild(args: string[], ready: RegExp, timeoutMs = 60_000): P
         });
       }
     };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
     proc.once('exit', (code) => reject(new Error(`child exited with ${code}:\n${out}`)));
   });
 }
