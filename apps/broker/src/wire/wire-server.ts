@@ -12,6 +12,7 @@ import { EngineService } from '../core/engine.service';
 import { FetchService } from '../core/fetch.service';
 import { ProducerStateService } from '../core/idempotence';
 import { MetricsService } from '../core/metrics.service';
+import { OffsetsService } from '../core/offsets.service';
 import { TopicService } from '../core/topic.service';
 import { RawProduceService } from '../core/wire-produce';
 import { WireConnection } from './connection';
@@ -35,6 +36,7 @@ export class WireServer implements BeforeApplicationShutdown {
     engine: EngineService,
     topics: TopicService,
     fetch: FetchService,
+    offsets: OffsetsService,
     admin: AdminService,
     rawProduce: RawProduceService,
     producers: ProducerStateService,
@@ -45,6 +47,7 @@ export class WireServer implements BeforeApplicationShutdown {
       engine,
       topics,
       fetch,
+      offsets,
       admin,
       rawProduce,
       producers,

@@ -4,6 +4,7 @@ import type { EngineService } from '../../core/engine.service';
 import type { FetchService } from '../../core/fetch.service';
 import type { ProducerStateService } from '../../core/idempotence';
 import type { MetricsService } from '../../core/metrics.service';
+import type { OffsetsService } from '../../core/offsets.service';
 import type { TopicService } from '../../core/topic.service';
 import type { RawProduceService } from '../../core/wire-produce';
 
@@ -12,6 +13,7 @@ export interface WireDeps {
   engine: EngineService;
   topics: TopicService;
   fetch: FetchService;
+  offsets: OffsetsService;
   admin: AdminService;
   rawProduce: RawProduceService;
   producers: ProducerStateService;

@@ -26,8 +26,8 @@ export async function handleListOffsets(deps: WireDeps, request: ListOffsetsRequ
         else if (p.timestamp === LATEST) partitions.push(answer(log.highWatermark, -1n));
         else if (p.timestamp < 0n) partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNSUPPORTED_VERSION, ...(v0 ? { oldStyleOffsets: [] } : { timestamp: -1n, offset: -1n }) });
         else {
-          const found = log.offsetForTimestamp(p.timestamp);
-          if (found === null || found >= log.highWatermark) partitions.push(answer(-1n, -1n));
+          const found = deps.offsets.offsetForTimestamp(t.name, p.partitionIndex, p.timestamp);
+          if (found === null) partitions.push(answer(-1n, -1n));
           else {
             const at = found < log.logStartOffset ? log.logStartOffset : found;
             const read = await deps.fetch.read(log, at, { maxRecords: 1, maxBytes: 1 });
