@@ -287,6 +287,31 @@ describe('the Kafka wire door, raw', () => {
     expect(missing.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 
+  it('IncrementalAlterConfigs sets, deletes, appends and subtracts; DescribeConfigs shows topics and this broker', async () => {
+    await createTopic('incremental', 1, { 'retention.ms': '60000' });
+    const alter = async (configs: { name: string; configOperation: number; value: string | null }[], validateOnly = false): Promise<number> =>
+      (await client.request(ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: 2, resourceName: 'incremental', configs }], validateOnly })).responses[0]!.errorCode;
+    const describe = async (): Promise<Record<string, [string | null, number | undefined]>> => {
+      const r = await client.request(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: 'incremental', configurationKeys: ['retention.ms', 'cleanup.policy', 'segment.bytes'] }], includeSynonyms: false, includeDocumentation: false });
+      return Object.fromEntries(r.results[0]!.configs.map((c) => [c.name, [c.value, c.configSource]]));
+    };
+    expect(await describe()).toEqual({ 'retention.ms': ['60000', 1], 'cleanup.policy': ['delete', 5], 'segment.bytes': [expect.any(String), 5] });
+    expect(await alter([{ name: 'cleanup.policy', configOperation: 2, value: 'compact' }], true)).toBe(0);
+    expect((await describe())['cleanup.policy']).toEqual(['delete', 5]);
+    expect(await alter([{ name: 'cleanup.policy', configOperation: 2, value: 'compact' }, { name: 'retention.ms', configOperation: 1, value: null }])).toBe(0);
+    const after = await describe();
+    expect(after['cleanup.policy']).toEqual(['delete,compact', 1]);
+    expect(after['retention.ms']![1]).toBe(5);
+    expect(await alter([{ name: 'cleanup.policy', configOperation: 3, value: 'delete' }])).toBe(0);
+    expect((await describe())['cleanup.policy']).toEqual(['compact', 1]);
+    expect(await alter([{ name: 'segment.bytes', configOperation: 0, value: 'big' }])).toBe(ErrorCode.INVALID_CONFIG);
+    expect(await alter([{ name: 'segment.bytes', configOperation: 9, value: '1' }])).toBe(ErrorCode.INVALID_REQUEST);
+    const broker = await client.request(ApiKey.DescribeConfigs, 1, { resources: [{ resourceType: 4, resourceName: '1', configurationKeys: ['num.partitions'] }], includeSynonyms: false });
+    expect(broker.results[0]!.configs).toEqual([expect.objectContaining({ name: 'num.partitions', value: '1', readOnly: true, configSource: 4 })]);
+    const missing = await client.request(ApiKey.DescribeConfigs, 1, { resources: [{ resourceType: 2, resourceName: 'nope', configurationKeys: null }], includeSynonyms: false });
+    expect(missing.results[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+
   it('Metadata auto-creates a topic only when allowed', async () => {
     const no = await client.request(ApiKey.Metadata, 9, { topics: [{ name: 'auto-no' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
     expect(no.topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
