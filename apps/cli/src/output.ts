@@ -125,3 +125,8 @@ export const enc = encodeURIComponent;
 export function contextOfOffline(command: Command): { json: boolean } {
   return { json: command.optsWithGlobals<{ json?: boolean }>().json === true };
 }
+
+/** An "Examples:" block for a command's --help (`.addHelpText('after', examples(...))`). */
+export function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}`;
+}

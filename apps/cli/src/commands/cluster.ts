@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { ApiError } from '../errors';
-import { contextOf, formatBytes, out, printJson, printTable } from '../output';
+import { contextOf, formatBytes, out, printJson, printTable, examples } from '../output';
 
 interface ClusterInfo {
   cluster_id: string;
@@ -36,6 +36,7 @@ export function registerCluster(program: Command): void {
   program
     .command('cluster')
     .description('cluster id, controller, brokers and version')
+    .addHelpText('after', examples('runnel cluster', 'runnel --server http://broker:8080 cluster --json'))
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
       const c = await ctx.client.get<ClusterInfo>('/admin/cluster');
@@ -53,6 +54,7 @@ export function registerCluster(program: Command): void {
   program
     .command('log-dirs')
     .description('size and offsets of every partition in each log directory (kafka-log-dirs.sh)')
+    .addHelpText('after', examples('runnel log-dirs --topic orders'))
     .option('-t, --topic <topic>', 'only this topic')
     .action(async (opts: { topic?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
@@ -76,6 +78,7 @@ export function registerCluster(program: Command): void {
   program
     .command('api-versions')
     .description('the broker\'s HTTP API version and, when it advertises them, its Kafka API version ranges (kafka-broker-api-versions.sh)')
+    .addHelpText('after', examples('runnel api-versions'))
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
       const c = await ctx.client.get<ClusterInfo>('/admin/cluster');

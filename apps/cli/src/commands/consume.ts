@@ -13,7 +13,7 @@ import { Command } from 'commander';
 import { EXIT_INTERRUPTED, LEAVE_TIMEOUT_MS, POLL_GRACE_MS, POLL_TIMEOUT_MS, READ_BYTES_MAX, READ_RECORDS_MAX } from '../constants';
 import { isAbort, RunnelClient } from '../client';
 import { ApiError, CliError, UsageError } from '../errors';
-import { choiceArg, contextOf, enc, err, intArg, out } from '../output';
+import { choiceArg, contextOf, enc, err, intArg, out, examples } from '../output';
 import { topicPath, TopicDescription } from './topics';
 
 type Format = 'string' | 'json' | 'binary';
@@ -166,6 +166,7 @@ export function registerConsume(program: Command): void {
   program
     .command('consume')
     .description('print records as they arrive (kafka-console-consumer.sh); follows until Ctrl-C, --max-messages or --timeout-ms')
+    .addHelpText('after', examples('runnel consume orders --from-beginning --print-key --print-timestamp', 'runnel consume orders --group billing --max-messages 10', 'runnel consume orders --partition 0 --offset 42 --json'))
     .argument('<topic>', 'topic')
     .option('--from-beginning', 'start at the earliest offset (default: only new records; with --group: when the group has no committed offset)')
     .option('-g, --group <group>', 'consume as a member of this consumer group, committing what is printed')

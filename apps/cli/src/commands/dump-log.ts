@@ -8,13 +8,14 @@ import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DUMP_PROGRESS_BYTES_MIN } from '../constants';
 import { CliError } from '../errors';
-import { contextOfOffline, out, printJson, progressBar } from '../output';
+import { contextOfOffline, out, printJson, progressBar, examples } from '../output';
 import type { BatchReport, IndexReport, SegmentReport } from './segment-scan';
 
 export function registerDumpLog(program: Command): void {
   program
     .command('dump-log')
     .description('check and print segment files offline, batch by batch (DumpLogSegments); exit 1 if any batch is bad')
+    .addHelpText('after', examples('runnel dump-log data/orders-0/00000000000000000000.log', 'runnel dump-log data/orders-0/00000000000000000000.log --print-data-log'))
     .argument('<files...>', 'segment files: NNNNNNNNNNNNNNNNNNNN.log (also .index, .timeindex) under <data-dir>/<topic>-<partition>/')
     .option('-d, --print-data-log', 'print each record: offset, timestamp, sizes, header keys, key and payload')
     .option('--deep-iteration', 'decode every record (without printing payloads) to check them too')

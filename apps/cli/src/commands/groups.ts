@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors';
-import { contextOf, enc, err, intArg, out, partitionListArg, printJson, printTable } from '../output';
+import { contextOf, enc, err, intArg, out, partitionListArg, printJson, printTable, examples } from '../output';
 
 interface GroupListing {
   group_id: string;
@@ -102,6 +102,7 @@ export function registerGroups(program: Command): void {
   groups
     .command('list')
     .description('list consumer groups')
+    .addHelpText('after', examples('runnel groups list'))
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
       const list = await ctx.client.get<GroupListing[]>('/admin/groups');
@@ -113,6 +114,7 @@ export function registerGroups(program: Command): void {
   groups
     .command('describe')
     .description('committed offsets, log end offsets and lag per partition, with the owning members')
+    .addHelpText('after', examples('runnel groups describe billing', 'runnel groups describe billing --members'))
     .argument('<group>', 'group id')
     .option('--members', 'list the members (client kind http/ws/kafka, host, assignment) instead of offsets')
     .option('--state', 'show only the group state, protocol, generation and member count')
@@ -142,6 +144,7 @@ export function registerGroups(program: Command): void {
   groups
     .command('delete')
     .description('delete a group without members, and its committed offsets')
+    .addHelpText('after', examples('runnel groups delete billing'))
     .argument('<group>', 'group id')
     .action(async (group: string, _opts: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
@@ -153,6 +156,7 @@ export function registerGroups(program: Command): void {
   groups
     .command('reset-offsets')
     .description('move a group\'s committed offsets on a topic (the group must have no members); a dry run unless --execute')
+    .addHelpText('after', examples('runnel groups reset-offsets --group billing --topic orders --to-earliest', 'runnel groups reset-offsets -g billing -t orders --shift-by -100 --execute', 'runnel groups reset-offsets -g billing -t orders --to-datetime 2026-11-21T14:00:00Z --execute'))
     .requiredOption('-g, --group <group>', 'group id')
     .requiredOption('-t, --topic <topic>', 'topic')
     .option('--partitions <list>', 'only these partitions, e.g. 0,2 (default: all)', partitionListArg)

@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { CliError } from '../errors';
-import { contextOf, enc, out, partitionListArg, printJson, printTable } from '../output';
+import { contextOf, enc, out, partitionListArg, printJson, printTable, examples } from '../output';
 import { topicPath, TopicDescription } from './topics';
 
 type TimeSpec = 'latest' | 'earliest' | number;
@@ -27,6 +27,7 @@ export function registerOffsets(program: Command): void {
   program
     .command('offsets')
     .description('offsets of each partition of a topic (GetOffsetShell)')
+    .addHelpText('after', examples('runnel offsets orders', 'runnel offsets orders --time -2', 'runnel offsets orders --time 2026-11-21T14:00:00Z'))
     .argument('<topic>', 'topic')
     .option('--time <time>', '-1 latest (high watermark), -2 earliest (log start), or a time: ms since the epoch or ISO-8601', timeArg, 'latest' as TimeSpec)
     .option('--partitions <list>', 'only these partitions, e.g. 0,1', partitionListArg)

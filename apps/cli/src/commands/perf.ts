@@ -26,7 +26,7 @@ import {
 } from '../constants';
 import { isAbort } from '../client';
 import { CliError } from '../errors';
-import { choiceArg, contextOf, enc, intArg, out, printJson, progressBar } from '../output';
+import { choiceArg, contextOf, enc, intArg, out, printJson, progressBar, examples } from '../output';
 import { topicPath, TopicDescription } from './topics';
 
 const MB = 1024 * 1024;
@@ -121,6 +121,7 @@ export function registerPerf(program: Command): void {
   perf
     .command('produce')
     .description('produce --records records of --record-size bytes and print throughput and latency percentiles')
+    .addHelpText('after', examples('runnel perf produce --topic perf --records 100000 --record-size 100 --throughput -1', 'runnel perf produce --topic perf --records 10000 --record-size 1000 --throughput 2000 --acks 1'))
     .requiredOption('-t, --topic <topic>', 'topic (auto-created when the broker allows)')
     .requiredOption('-n, --records <n>', 'records to send', intArg(1))
     .requiredOption('--record-size <bytes>', 'bytes per record value', intArg(1, PERF_RECORD_BYTES_MAX))
@@ -206,6 +207,7 @@ export function registerPerf(program: Command): void {
   perf
     .command('consume')
     .description('read --messages records from every partition as fast as possible and print Kafka\'s consumer perf line')
+    .addHelpText('after', examples('runnel perf consume --topic perf --messages 100000'))
     .requiredOption('-t, --topic <topic>', 'topic')
     .requiredOption('-n, --messages <n>', 'records to read', intArg(1))
     .option('--timeout-ms <ms>', 'fail when no record arrives for this long', intArg(1), PERF_CONSUME_TIMEOUT_MS_DEFAULT)

@@ -9,7 +9,7 @@ import { fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { PRODUCE_BATCH_BYTES_MAX, PRODUCE_BATCH_RECORDS_MAX, PRODUCE_LINGER_MS } from '../constants';
 import { ApiError, CliError, UsageError } from '../errors';
-import { choiceArg, collect, contextOf, enc, err, intArg, printJson, progressBar } from '../output';
+import { choiceArg, collect, contextOf, enc, err, intArg, printJson, progressBar, examples } from '../output';
 
 type Format = 'string' | 'json' | 'binary';
 
@@ -60,6 +60,7 @@ export function registerProduce(program: Command): void {
   program
     .command('produce')
     .description('produce stdin lines as records (kafka-console-producer.sh); empty lines are skipped; ends at end of input')
+    .addHelpText('after', examples('echo hello | runnel produce greetings', 'echo \'user-1:{"total":42}\' | runnel produce orders --key-separator : --format json', 'runnel produce orders --partition 2 < lines.txt'))
     .argument('<topic>', 'topic (created on first produce when the broker allows auto-creation)')
     .option('-k, --key-separator <sep>', 'each line is KEY<sep>VALUE (without it lines are values with no key)')
     .option('-p, --partition <p>', 'send every record to this partition (default: by key hash, or spread)', intArg(0))

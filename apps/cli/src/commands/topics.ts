@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { ApiError, ERROR_TOPIC_EXISTS, ERROR_TOPIC_NOT_FOUND, UsageError } from '../errors';
-import { configArg, collect, contextOf, enc, formatBytes, intArg, out, printJson, printTable } from '../output';
+import { configArg, collect, contextOf, enc, formatBytes, intArg, out, printJson, printTable, examples } from '../output';
 
 interface TopicListing {
   name: string;
@@ -53,6 +53,7 @@ export function registerTopics(program: Command): void {
   topics
     .command('list')
     .description('list topics')
+    .addHelpText('after', examples('runnel topics list --exclude-internal', 'runnel --json topics list'))
     .option('--exclude-internal', 'leave out internal topics such as __consumer_offsets')
     .action(async (opts: { excludeInternal?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
@@ -65,6 +66,7 @@ export function registerTopics(program: Command): void {
   topics
     .command('create')
     .description('create a topic')
+    .addHelpText('after', examples('runnel topics create orders --partitions 3 --config retention.ms=86400000 --config cleanup.policy=delete'))
     .argument('<topic>', 'topic name (1-249 characters of a-z A-Z 0-9 . _ -)')
     .option('-p, --partitions <n>', 'number of partitions (default: the broker\'s num.partitions)', intArg(1, 1_000_000))
     .option('-r, --replication-factor <n>', 'replicas per partition (default: the broker\'s default.replication.factor)', intArg(1, 32))
@@ -90,6 +92,7 @@ export function registerTopics(program: Command): void {
   topics
     .command('describe')
     .description('partitions (leader, replicas, ISR, offsets, size) and configs of a topic, or of every topic')
+    .addHelpText('after', examples('runnel topics describe orders', 'runnel topics describe --exclude-internal'))
     .argument('[topic]', 'topic name (default: every topic)')
     .option('--exclude-internal', 'without a topic: leave out internal topics')
     .action(async (topic: string | undefined, opts: { excludeInternal?: boolean }, cmd: Command) => {
@@ -109,6 +112,7 @@ export function registerTopics(program: Command): void {
   topics
     .command('alter')
     .description('change topic configs or grow the partition count')
+    .addHelpText('after', examples('runnel topics alter orders --partitions 6', 'runnel topics alter orders --config retention.ms=3600000 --delete-config cleanup.policy'))
     .argument('<topic>', 'topic name')
     .option('-p, --partitions <n>', 'new total partition count (grow only)', intArg(1, 1_000_000))
     .option('-c, --config <name=value>', 'set a topic config (repeatable)', configArg)
@@ -137,6 +141,7 @@ export function registerTopics(program: Command): void {
   topics
     .command('delete')
     .description('delete a topic and its data')
+    .addHelpText('after', examples('runnel topics delete orders --if-exists'))
     .argument('<topic>', 'topic name')
     .option('--if-exists', 'succeed when the topic does not exist')
     .action(async (topic: string, opts: { ifExists?: boolean }, cmd: Command) => {
@@ -155,6 +160,7 @@ export function registerTopics(program: Command): void {
   topics
     .command('delete-records')
     .description('delete the records before an offset (kafka-delete-records.sh): advances the log start offset')
+    .addHelpText('after', examples('runnel topics delete-records orders --partition 0 --before-offset 1000'))
     .argument('<topic>', 'topic name')
     .requiredOption('--partition <p>', 'partition', intArg(0))
     .requiredOption('--before-offset <offset>', 'delete records below this offset (-1: everything up to the high watermark)', intArg(-1))
