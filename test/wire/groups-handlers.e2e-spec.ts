@@ -3,7 +3,8 @@
  * Kafka client may send (single key vs batch, v0 without generation, MEMBER_ID_REQUIRED from v4,
  * static members, retention fields, null topics, batches of groups) and the response shape it must
  * get back. Handlers are called directly (the table a listener would dispatch to), so versions the
- * listener does not advertise yet are covered too; the real-client tests are in groups-clients.
+ * listener might not advertise are covered too; the last test goes through the listener itself.
+ * The real-client tests are in groups-clients.
  */
 import { ApiKey, encodeResponse } from '@runnel/protocol';
 import { ErrorCode } from '@runnel/coordinator';
@@ -11,6 +12,7 @@ import { EngineService } from '../../apps/broker/src/core/engine.service';
 import type { WireContext, WireHandlerTable } from '../../apps/broker/src/wire/handler';
 import { groupHandlers } from '../../apps/broker/src/wire/handlers/groups';
 import { post, startTestBroker, TestBroker } from '../helpers/broker';
+import { RawClient } from './wire-helpers';
 
 const ADVERTISED = { host: 'adv.example', port: 19092 };
 
@@ -201,5 +203,47 @@ describe('group API handlers, every version shape', () => {
     ]);
     const fetched = (await h[ApiKey.OffsetFetch]({ groupId: 'g-sync', topics: null }, ctx(ApiKey.OffsetFetch, 3)))!;
     expect(fetched.topics).toEqual([]);
+  });
+});
+
+describe('group APIs through the listener', () => {
+  let b: TestBroker;
+  let client: RawClient;
+  const GROUP_APIS = [ApiKey.FindCoordinator, ApiKey.JoinGroup, ApiKey.SyncGroup, ApiKey.Heartbeat, ApiKey.LeaveGroup, ApiKey.OffsetCommit, ApiKey.OffsetFetch, ApiKey.ListGroups, ApiKey.DescribeGroups, ApiKey.DeleteGroups];
+
+  beforeAll(async () => {
+    b = await startTestBroker();
+    client = await RawClient.connect(b.broker.kafkaPort);
+  });
+  afterAll(async () => {
+    client.close();
+    await b.close();
+  });
+
+  it('advertises every group API from v0, and answers the newest shapes with this node at its real port', async () => {
+    const versions = await client.request(ApiKey.ApiVersions, 0, {});
+    for (const apiKey of GROUP_APIS) expect(versions.apiKeys).toContainEqual(expect.objectContaining({ apiKey, minVersion: 0 }));
+    const max = (apiKey: ApiKey): number => versions.apiKeys.find((v) => v.apiKey === Number(apiKey))!.maxVersion;
+
+    const found = await client.request(ApiKey.FindCoordinator, 0, { key: 'raw-g' });
+    expect(found).toMatchObject({ errorCode: 0, nodeId: b.broker.config.nodeId, port: b.broker.kafkaPort });
+    expect(max(ApiKey.FindCoordinator)).toBeGreaterThanOrEqual(4);
+    const batch = await client.request(ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ['raw-a', 'raw-b'] });
+    expect(batch.coordinators?.map((c) => [c.key, c.errorCode, c.port])).toEqual([['raw-a', 0, b.broker.kafkaPort], ['raw-b', 0, b.broker.kafkaPort]]);
+    const joinVersion = max(ApiKey.JoinGroup);
+    const join = (memberId: string) =>
+      client.request(ApiKey.JoinGroup, joinVersion, { groupId: 'raw-g', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] });
+    const first = await join('');
+    expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    const joined = await join(first.memberId);
+    expect(joined).toMatchObject({ errorCode: 0, leader: first.memberId, memberId: first.memberId });
+    expect(max(ApiKey.OffsetFetch)).toBeGreaterThanOrEqual(8);
+    const offsets = await client.request(ApiKey.OffsetFetch, max(ApiKey.OffsetFetch), { groups: [{ groupId: 'raw-g', topics: null }] });
+    expect(offsets.groups).toEqual([{ groupId: 'raw-g', errorCode: 0, topics: [] }]);
+    const described = await client.request(ApiKey.DescribeGroups, max(ApiKey.DescribeGroups), { groups: ['raw-g'] });
+    expect(described.groups[0]).toMatchObject({ groupId: 'raw-g', groupState: 'CompletingRebalance' });
+    expect(described.groups[0]!.members[0]).toMatchObject({ memberId: first.memberId, clientId: 'raw-test', clientHost: '/127.0.0.1' });
+    const left = await client.request(ApiKey.LeaveGroup, max(ApiKey.LeaveGroup), { groupId: 'raw-g', members: [{ memberId: first.memberId, groupInstanceId: null }] });
+    expect(left.members).toEqual([expect.objectContaining({ memberId: first.memberId, errorCode: 0 })]);
   });
 });
