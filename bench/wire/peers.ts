@@ -40,7 +40,7 @@ export interface PeerServer {
 export async function startNats(): Promise<PeerServer> {
   const port = await freePort();
   const dir = tempDir('bench-nats-');
-  const child = await startChild('nats-server', ['-a', LOOPBACK, '-p', String(port), '-js', '-sd', dir, '--http_port', '0'], /Server is ready/, 20_000);
+  const child = await startChild('nats-server', ['-a', LOOPBACK, '-p', String(port), '-js', '-sd', dir], /Server is ready/, 20_000);
   return { port, child, stop: () => child.stop() };
 }
 
