@@ -1,13 +1,13 @@
 import { Body, Controller, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { BrokerConfigService } from '../core/broker-config.service';
 import { Acks, ProduceService } from '../core/produce.service';
 import { formatFromMediaType, parseFormat, toProduceRecord, toProduceRecords } from '../core/record-format';
-import { ErrorDto, ProduceQueryDto, ProduceRequestDto, ProduceResponseDto } from './dto/produce.dto';
+import { ErrorDto, ProduceRequestDto, ProduceResponseDto } from './dto/produce.dto';
 import { toDomainError } from '../core/error-mapping';
-import { errorResponse, malformed } from '../core/errors';
+import { errorResponse, invalid, malformed } from '../core/errors';
 
 const ACKS: Record<string, Acks> = { all: 'all', '-1': 'all', '1': '1', '0': '0' };
 
@@ -29,6 +29,8 @@ export class ProduceController {
       'Unknown topics are created when auto.create.topics.enable is true.',
   })
   @ApiParam({ name: 'topic', example: 'orders' })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'string', 'binary'], description: 'Key/value encoding (default json).' })
+  @ApiQuery({ name: 'acks', required: false, enum: ['all', '-1', '1', '0'], description: 'all (default): durable (fsync, group-committed) before the reply; 1: written; 0: reply at once.' })
   @ApiConsumes('application/json', 'application/x-ndjson')
   @ApiBody({
     type: ProduceRequestDto,
@@ -43,14 +45,17 @@ export class ProduceController {
   @ApiResponse({ status: 422, type: ErrorDto, description: 'Invalid record (42206); nothing was appended' })
   async produce(
     @Param('topic') topic: string,
-    @Query() query: ProduceQueryDto,
+    // Primitive query params: the hot path skips the class-validator pass; values are checked below.
+    @Query('format') formatParam: string | undefined,
+    @Query('acks') acksParam: string | undefined,
     @Body() body: ProduceRequestDto | Readable,
     @Headers('content-type') contentType: string | undefined,
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProduceResponseDto | undefined> {
-    const format = parseFormat(query.format, formatFromMediaType(contentType) ?? 'json');
-    const acks = ACKS[query.acks ?? 'all']!;
+    const format = parseFormat(formatParam, formatFromMediaType(contentType) ?? 'json');
+    const acks = ACKS[acksParam ?? 'all'];
+    if (acks === undefined) throw invalid(`acks must be all, -1, 1 or 0 (got "${acksParam}").`);
     if (contentType?.startsWith('application/x-ndjson')) {
       await this.produceStream(topic, req.raw, reply, format, acks);
       return undefined;

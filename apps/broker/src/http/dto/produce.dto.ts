@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Allow, IsIn, IsOptional } from 'class-validator';
+import { Allow } from 'class-validator';
 
 export class HeaderDto {
   @ApiProperty({ example: 'trace-id' }) name!: string;
@@ -33,18 +33,6 @@ export class ProduceRequestDto extends ProduceRecordDto {
   @ApiPropertyOptional({ type: [ProduceRecordDto], description: 'Several records: appended atomically per partition, one batch each.' })
   @Allow()
   records?: unknown;
-}
-
-export class ProduceQueryDto {
-  @ApiPropertyOptional({ enum: ['json', 'string', 'binary'], default: 'json' })
-  @IsOptional()
-  @IsIn(['json', 'string', 'binary'])
-  format?: 'json' | 'string' | 'binary';
-
-  @ApiPropertyOptional({ enum: ['all', '1', '0', '-1'], default: 'all', description: 'all: durable (fsync, group-committed) before the reply; 1: written; 0: reply at once.' })
-  @IsOptional()
-  @IsIn(['all', '1', '0', '-1'])
-  acks?: 'all' | '1' | '0' | '-1';
 }
 
 export class ProducedOffsetDto {
