@@ -183,7 +183,7 @@ describe('runnel produce / consume / perf', () => {
 
     const short = await cli(['perf', 'consume', '--topic', 'perf', '--messages', '5000', '--timeout-ms', '1000']);
     expect(short.code).toBe(1);
-    expect(short.stderr).toContain('only 3040 of 5000 records arrived');
+    expect(short.stderr).toMatch(/only \d+ of 5000 records arrived: none for 1000 ms/);
   });
 
   it('draws a live progress bar on stderr when it is a terminal', async () => {

@@ -65,7 +65,11 @@ export function renderLine(r: ConsumedRecord, o: ConsumeOptions): string {
 class Run {
   readonly abort = new AbortController();
   printed = 0;
-  lastRecordAtMs = Date.now();
+  /**
+   * When the last record was printed; null until the broker first answered, so --timeout-ms counts
+   * from a working connection, not from process start (a slow start must not end the run early).
+   */
+  lastRecordAtMs: number | null = null;
   interrupted = false;
 
   constructor(private readonly maxMessages: number | undefined) {}
@@ -80,6 +84,7 @@ class Run {
 
   /** Prints what fits under --max-messages; returns how many records were printed. */
   emit(records: ConsumedRecord[], render: (r: ConsumedRecord) => string): number {
+    this.lastRecordAtMs ??= Date.now();
     let n = 0;
     for (const r of records) {
       if (this.stopped || (this.maxMessages !== undefined && this.printed >= this.maxMessages)) break;
@@ -204,7 +209,7 @@ export function registerConsume(program: Command): void {
       process.on('SIGINT', onSigint);
       process.on('SIGTERM', onSigint);
       const idle = o.timeoutMs === undefined ? null : setInterval(() => {
-        if (Date.now() - run.lastRecordAtMs >= o.timeoutMs!) run.stop();
+        if (run.lastRecordAtMs !== null && Date.now() - run.lastRecordAtMs >= o.timeoutMs!) run.stop();
       }, Math.min(100, o.timeoutMs));
       try {
         if (o.group !== undefined) {

@@ -219,11 +219,12 @@ export function registerPerf(program: Command): void {
       const bar = progressBar('consuming |{bar}| {percentage}% {value}/{total} records', o.messages);
       let records = 0;
       let bytes = 0;
-      let lastProgressMs = Date.now();
+      // Null until the first reply: the idle timeout counts from a working connection, not from process start.
+      let lastProgressMs: number | null = null;
       const startMs = Date.now();
       let fetchStartMs: number | null = null;
       const idle = setInterval(() => {
-        if (Date.now() - lastProgressMs >= o.timeoutMs) abort.abort();
+        if (lastProgressMs !== null && Date.now() - lastProgressMs >= o.timeoutMs) abort.abort();
       }, Math.min(100, o.timeoutMs));
       const loop = async (partition: number): Promise<void> => {
         let offset: number | string = 'earliest';
@@ -239,6 +240,7 @@ export function registerPerf(program: Command): void {
             if (abort.signal.aborted && isAbort(e)) return;
             throw e;
           }
+          lastProgressMs ??= Date.now();
           if (reply.records.length > 0) {
             fetchStartMs ??= Date.now();
             lastProgressMs = Date.now();
