@@ -97,7 +97,14 @@ describe('runnel produce / consume / perf', () => {
     expect(idle.code).toBe(0);
     expect(idle.stdout).toBe('v2\n');
 
-    const [missing, noPartition] = await Promise.all([cli(['consume', 'ghost', '--max-messages', '1']), cli(['consume', 'feed', '--partition', '7'])]);
+    const [missing, noPartition, pastEnd] = await Promise.all([
+      cli(['consume', 'ghost', '--max-messages', '1']),
+      cli(['consume', 'feed', '--partition', '7']),
+      cli(['consume', 'feed', '--partition', '0', '--offset', '99']),
+    ]);
+    expect(pastEnd.code).toBe(1);
+    expect(pastEnd.stderr).toContain('41601');
+    expect(pastEnd.stderr).toContain('hint: see the valid range with `runnel offsets TOPIC --time -2`');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/error: .*ghost.*40401/);
     expect(noPartition.code).toBe(1);

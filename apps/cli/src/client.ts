@@ -3,7 +3,7 @@
  * (shared/spec/http-api.md) over Node's global fetch. Turns the ways a request can fail into
  * CliErrors that name the URL and the fix: broker not reachable, no answer in time, an error reply.
  */
-import { CliError, ApiError, ERROR_GROUP_NOT_EMPTY, ERROR_GROUP_NOT_FOUND, ERROR_TOPIC_NOT_FOUND } from './errors';
+import { CliError, ApiError, ERROR_GROUP_NOT_EMPTY, ERROR_GROUP_NOT_FOUND, ERROR_INSTANCE_NOT_FOUND, ERROR_NOT_AVAILABLE, ERROR_OFFSET_OUT_OF_RANGE, ERROR_PARTITION_NOT_FOUND, ERROR_TOPIC_NOT_FOUND } from './errors';
 import { REQUEST_TIMEOUT_MS, SERVER_ENV } from './constants';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -137,6 +137,14 @@ function hintFor(errorCode: number | null): string | null {
       return 'list groups with `runnel groups list`.';
     case ERROR_GROUP_NOT_EMPTY:
       return 'stop the group\'s consumers (see `runnel groups describe GROUP --members`), then try again.';
+    case ERROR_PARTITION_NOT_FOUND:
+      return 'see the topic\'s partitions with `runnel topics describe TOPIC`.';
+    case ERROR_OFFSET_OUT_OF_RANGE:
+      return 'see the valid range with `runnel offsets TOPIC --time -2` (earliest) and `--time -1` (latest).';
+    case ERROR_INSTANCE_NOT_FOUND:
+      return 'the broker removed the consumer instance (idle longer than consumer.instance.timeout.ms, or the broker restarted); run the command again.';
+    case ERROR_NOT_AVAILABLE:
+      return 'the broker is starting, shutting down or rebalancing; try again in a moment (GET /ready tells when it takes writes).';
     default:
       return null;
   }
