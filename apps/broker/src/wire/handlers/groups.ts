@@ -95,7 +95,8 @@ function parseStates(filter: readonly string[] | undefined): GroupState[] | unde
  * handler only gets (request, context): the dependencies are closed over here, once per listener.
  */
 function createGroupHandlers(deps: GroupDeps): WireHandlerTable {
-  const groups = deps.engine.groups;
+  // Looked up per request: the engine sets its coordinator late in its start-up and owns it.
+  const coordinator = () => deps.engine.groups;
   const nodeId = deps.config.nodeId;
   return {
     [ApiKey.FindCoordinator]: (request, context) => {
@@ -103,7 +104,7 @@ function createGroupHandlers(deps: GroupDeps): WireHandlerTable {
         const none = { key, nodeId: -1, host: '', port: -1, errorMessage: null };
         if (keyType === KEY_TYPE_TRANSACTION) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'transactions are not supported' };
         if (keyType !== KEY_TYPE_GROUP) return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown key type ${keyType}` };
-        if (!groups.isActive) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'the group coordinator is not active' };
+        if (!coordinator().isActive) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'the group coordinator is not active' };
         const { host, port } = deps.advertised();
         return { key, nodeId, host, port, errorCode: ErrorCode.NONE, errorMessage: null };
       };
@@ -117,7 +118,7 @@ function createGroupHandlers(deps: GroupDeps): WireHandlerTable {
 
     [ApiKey.JoinGroup]: async (request, context) => {
       const version = context.apiVersion;
-      const result = await groups.joinGroup({
+      const result = await coordinator().joinGroup({
         groupId: request.groupId,
         memberId: request.memberId,
         groupInstanceId: request.groupInstanceId ?? null,
@@ -146,7 +147,7 @@ function createGroupHandlers(deps: GroupDeps): WireHandlerTable {
     },
 
     [ApiKey.SyncGroup]: async (request) => {
-      const result = await groups.syncGroup({
+      const result = await coordinator().syncGroup({
         groupId: request.groupId,
         generationId: request.generationId,
         memberId: request.memberId,
@@ -159,7 +160,7 @@ function createGroupHandlers(deps: GroupDeps): WireHandlerTable {
     },
 
     [ApiKey.Heartbeat]: (request) => {
-      const result = groups.heartbeat({
+      const result = coordinator().heartbeat({
         groupId: request.groupId,
         generationId: request.generationId,
         memberId: request.memberId,
@@ -170,10 +171,10 @@ function createGroupHandlers(deps: GroupDeps): WireHandlerTable {
 
     [ApiKey.LeaveGroup]: (request, context) => {
       if (context.apiVersion < 3) {
-        const result = groups.leaveGroup({ groupId: request.groupId, members: [{ memberId: request.memberId ?? '' }] });
+        const result = coordinator().leaveGroup({ groupId: request.groupId, members: [{ memberId: request.memberId ?? '' }] });
         return { throttleTimeMs: 0, errorCode: result.errorCode !== ErrorCode.NONE ? result.errorCode : (result.members[0]?.errorCode ?? ErrorCode.NONE) };
       }
-      const result = groups.leaveGroup({
+      const result = coordinator().leaveGroup({
         groupId: request.groupId,
         members: (request.members ?? []).map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: m.reason ?? null })),
       });
@@ -192,7 +193,7 @@ function createGroupHandlers(deps: GroupDeps): WireHandlerTable {
       );
       // v0 has no generation: a standalone commit (accepted while the group has no members).
       const v0 = context.apiVersion === 0;
-      const result = await groups.commitOffsets({
+      const result = await coordinator().commitOffsets({
         groupId: request.groupId,
         generationId: v0 ? -1 : (request.generationIdOrMemberEpoch ?? -1),
         memberId: v0 ? '' : (request.memberId ?? ''),
@@ -214,7 +215,7 @@ function createGroupHandlers(deps: GroupDeps): WireHandlerTable {
         return {
           throttleTimeMs: 0,
           groups: (request.groups ?? []).map((g) => {
-            const result = groups.fetchOffsets(g.groupId, fetchRefs(g.topics));
+            const result = coordinator().fetchOffsets(g.groupId, fetchRefs(g.topics));
             const topics: OffsetFetchResponseTopics[] = byTopic(
               result.partitions.map((p) => ({ topic: p.topic, row: { ...fetchedPartition(p, p.errorCode), committedLeaderEpoch: p.leaderEpoch } })),
             );
@@ -224,7 +225,7 @@ function createGroupHandlers(deps: GroupDeps): WireHandlerTable {
       }
       // v0-1: topics are required (not nullable); v2+: null asks for every committed offset.
       const refs = fetchRefs(request.topics);
-      const result = groups.fetchOffsets(request.groupId ?? '', refs);
+      const result = coordinator().fetchOffsets(request.groupId ?? '', refs);
       if (result.errorCode !== ErrorCode.NONE && version < 2) {
         // No top-level error code before v2: Kafka reports the group error on each partition.
         const failed = (refs ?? []).map((r) => ({
@@ -243,7 +244,7 @@ function createGroupHandlers(deps: GroupDeps): WireHandlerTable {
       if (states === null || (types.length > 0 && !types.some((t) => t.toLowerCase() === GROUP_TYPE))) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: [] };
       }
-      const result = groups.listGroups(states);
+      const result = coordinator().listGroups(states);
       return {
         throttleTimeMs: 0,
         errorCode: result.errorCode,
@@ -253,7 +254,7 @@ function createGroupHandlers(deps: GroupDeps): WireHandlerTable {
 
     [ApiKey.DescribeGroups]: (request) => ({
       throttleTimeMs: 0,
-      groups: groups.describeGroups(request.groups).map((g) => ({
+      groups: coordinator().describeGroups(request.groups).map((g) => ({
         errorCode: g.errorCode,
         groupId: g.groupId,
         groupState: g.state,
@@ -273,7 +274,7 @@ function createGroupHandlers(deps: GroupDeps): WireHandlerTable {
 
     [ApiKey.DeleteGroups]: async (request) => ({
       throttleTimeMs: 0,
-      results: await groups.deleteGroups(request.groupsNames),
+      results: await coordinator().deleteGroups(request.groupsNames),
     }),
   };
 }
