@@ -71,6 +71,8 @@ interface Watched {
 export class LiveReader {
   private readonly watched = new Map<PartitionLog, Watched>();
   private readonly reads = new WeakMap<PartitionLog, Map<string, Promise<LiveChunk>>>();
+  /** The settled, non-empty entries of `reads`, for `peek`. */
+  private readonly done = new WeakMap<PartitionLog, Map<string, LiveChunk>>();
 
   constructor(private readonly fetchService: FetchService) {}
 
@@ -98,6 +100,11 @@ export class LiveReader {
     };
   }
 
+  /** A read another subscriber already finished, if any: the fan-out path needs no await. */
+  peek(log: PartitionLog, offset: bigint, format: RecordFormat): LiveChunk | undefined {
+    return this.done.get(log)?.get(`${offset}:${format}`);
+  }
+
   /** Records of `log` from `offset` (within bounds), rendered in `format`; never waits for appends. */
   read(log: PartitionLog, offset: bigint, format: RecordFormat): Promise<LiveChunk> {
     let perLog = this.reads.get(log);
@@ -107,12 +114,21 @@ export class LiveReader {
     if (hit) return hit;
     const promise = this.readFresh(log, offset, format);
     perLog.set(key, promise);
-    if (perLog.size > SHARED_READS_PER_PARTITION_MAX) perLog.delete(perLog.keys().next().value!);
+    let doneForLog = this.done.get(log);
+    if (!doneForLog) this.done.set(log, (doneForLog = new Map()));
+    if (perLog.size > SHARED_READS_PER_PARTITION_MAX) {
+      const oldest = perLog.keys().next().value!;
+      perLog.delete(oldest);
+      doneForLog.delete(oldest);
+    }
     const map = perLog;
+    const settled = doneForLog;
     // Empty and failed reads are not kept: the next append makes them stale at once.
     promise.then(
       (c) => {
-        if (c.records.length === 0 && map.get(key) === promise) map.delete(key);
+        if (map.get(key) !== promise) return;
+        if (c.records.length === 0) map.delete(key);
+        else settled.set(key, c);
       },
       () => {
         if (map.get(key) === promise) map.delete(key);

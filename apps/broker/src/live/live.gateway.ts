@@ -4,7 +4,7 @@ import type WebSocket from 'ws';
 import { DomainError, DomainErrorKind, invalid } from '../core/errors';
 import { SESSION_TIMEOUT_MS_DEFAULT, WS_CONNECTIONS_MAX, WS_PATH, WS_PAYLOAD_BYTES_MAX } from './constants';
 import { LiveCore } from './live-core.service';
-import { CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TRY_AGAIN_LATER, WsConnection } from './ws-connection';
+import { CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_REASONS, CLOSE_TRY_AGAIN_LATER, WsConnection } from './ws-connection';
 
 /**
  * `ws://HOST:PORT/ws` (shared/spec/live-protocol.md), on the HTTP port through Nest's `ws`
@@ -35,7 +35,7 @@ export class LiveGateway implements OnGatewayConnection {
     const param = new URL(request.url ?? '/', 'ws://localhost').searchParams.get('session_timeout_ms');
     const refuse = (code: number, error: DomainError): void => {
       ws.send(JSON.stringify({ type: 'error', ...this.core.errorBody(error) }));
-      ws.close(code, error.message.slice(0, 120));
+      ws.close(code, CLOSE_REASONS[code] ?? 'refused');
     };
     if (param !== null) {
       sessionTimeoutMs = Number(param);

@@ -49,6 +49,7 @@ export class Pump {
     private readonly sink: Sink,
     private readonly feeds: () => Iterable<Feed>,
     private readonly highWaterBytes: number,
+    private readonly onBug: (error: unknown) => void,
   ) {}
 
   /** Something changed (an append, a new feed, a drain): deliver what is due. */
@@ -61,7 +62,14 @@ export class Pump {
     this.running = true;
     // The check phase of this loop turn: appends of the same turn (several produce requests read
     // from one socket chunk) leave in one frame per subscriber, with no timer delay.
-    setImmediate(() => void this.run());
+    setImmediate(() => {
+      this.run().catch((error: unknown) => {
+        // A bug, not an operating error (reads report theirs through feed.failed): stop this
+        // client's pump loudly rather than take the broker down with an unhandled rejection.
+        this.running = false;
+        this.onBug(error);
+      });
+    });
   }
 
   private full(): boolean {
@@ -81,11 +89,12 @@ export class Pump {
               this.waitForDrain();
               return;
             }
-            if (!feed.active || feed.position >= feed.log.highWatermark) continue;
             let chunk: LiveChunk;
             const from = feed.position;
             try {
-              chunk = await this.reader.read(feed.log, from < feed.log.logStartOffset ? feed.log.logStartOffset : from, feed.format);
+              if (!feed.active || from >= feed.log.highWatermark) continue;
+              const at = from < feed.log.logStartOffset ? feed.log.logStartOffset : from;
+              chunk = this.reader.peek(feed.log, at, feed.format) ?? (await this.reader.read(feed.log, at, feed.format));
             } catch (error) {
               if (feed.active) feed.failed(error);
               continue;

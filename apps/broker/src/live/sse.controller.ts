@@ -62,7 +62,7 @@ class SseStream implements Sink {
     private readonly res: ServerResponse,
     private readonly onClosed: (s: SseStream) => void,
   ) {
-    this.pump = new Pump(core.reader, this, () => this.subscription.feeds.values(), SEND_BUFFER_HIGH_WATER_BYTES);
+    this.pump = new Pump(core.reader, this, () => this.subscription.feeds.values(), SEND_BUFFER_HIGH_WATER_BYTES, (e) => core.logger.error(`live pump stopped: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
   }
 
   readonly bufferedBytes = (): number => this.res.writableLength + (this.res.socket?.writableLength ?? 0);

@@ -23,6 +23,15 @@ export const CLOSE_POLICY = 1008;
 export const CLOSE_TOO_BIG = 1009;
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 
+/** Close reasons are short fixed ASCII (a close frame holds at most 123 bytes of reason). */
+export const CLOSE_REASONS: Record<number, string> = {
+  [CLOSE_GOING_AWAY]: 'broker shutting down',
+  [CLOSE_INVALID_PAYLOAD]: 'frame is not JSON',
+  [CLOSE_POLICY]: 'bad connection parameters',
+  [CLOSE_TOO_BIG]: 'frame too large',
+  [CLOSE_TRY_AGAIN_LATER]: 'too many connections',
+};
+
 type Frame = Record<string, unknown>;
 
 function optionalString(frame: Frame, field: string): string | undefined {
@@ -115,7 +124,7 @@ export class WsConnection implements Sink {
     private readonly sessionTimeoutMs: number,
     private readonly onClosed: (c: WsConnection) => void,
   ) {
-    this.pump = new Pump(core.reader, this, () => this.allFeeds(), SEND_BUFFER_HIGH_WATER_BYTES);
+    this.pump = new Pump(core.reader, this, () => this.allFeeds(), SEND_BUFFER_HIGH_WATER_BYTES, (e) => core.logger.error(`live pump stopped: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
     ws.on('message', (data: WebSocket.RawData) => this.onMessage(data));
     ws.on('pong', () => (this.lastSeenMs = Date.now()));
     ws.on('close', () => this.cleanup());
@@ -176,7 +185,7 @@ export class WsConnection implements Sink {
   /** Closes with an error frame first (the client learns why), then the close code. */
   closeWith(code: number, error: DomainError): void {
     this.sendError(undefined, error);
-    this.ws.close(code, error.message.slice(0, 120));
+    this.ws.close(code, CLOSE_REASONS[code] ?? 'closing');
     this.cleanup();
   }
 
