@@ -17,6 +17,10 @@ describe('HTTP admin API', () => {
     expect(c.controller).toBe(1);
     expect(c.brokers).toHaveLength(1);
     expect(c.brokers[0].id).toBe(1);
+    // The ports really bound (the test asks for port 0), not the configured 0.
+    expect(c.brokers[0].kafka_port).toBe(b.broker.kafkaPort);
+    expect(c.brokers[0].kafka_port).toBeGreaterThan(0);
+    expect(c.brokers[0].http_port).toBe(Number(new URL(b.url).port));
     expect(typeof c.version).toBe('string');
   });
 

@@ -90,7 +90,7 @@ export async function startBroker(config: BrokerConfig): Promise<RunningBroker> 
     await app.close();
     throw e;
   }
-  app.get(EngineService).markServing();
+  await app.get(EngineService).markServing({ httpPort: address.port, kafkaPort });
   let closing: Promise<void> | undefined;
   return {
     app,

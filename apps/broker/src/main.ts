@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     console.error(`runnel: cannot start: ${(e as Error).message}`);
     process.exit(1);
   }
-  console.log(`runnel: broker ${config.nodeId} ready; HTTP on ${broker.httpUrl} (Swagger UI at ${broker.httpUrl}/docs), data in ${config.dataDir}`);
+  console.log(`runnel: broker ${config.nodeId} ready; HTTP on ${broker.httpUrl} (Swagger UI at ${broker.httpUrl}/docs), Kafka on ${config.advertisedHost}:${config.advertisedPort || broker.kafkaPort}, data in ${config.dataDir}`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -30,7 +30,7 @@ export class AdminService {
         id: b.brokerId,
         host: b.endPoints[0]?.host ?? c.advertisedHost,
         kafka_port: b.endPoints[0]?.port ?? c.kafkaPort,
-        http_port: b.brokerId === c.nodeId ? c.httpPort : null,
+        http_port: b.brokerId === c.nodeId ? this.engine.boundPorts.httpPort : null,
         fenced: b.fenced,
       })),
       version: RUNNEL_VERSION,

@@ -83,6 +83,8 @@ export class EngineService {
       const metadata = new MetadataController({ log: metadataLog, imagePath: join(config.dataDir, 'metadata.sqlite'), logger: { warn: (m: string) => logger.warn(m) } });
       await metadata.start();
       await metadata.ensureClusterInitialized(clusterId);
+      // Registered now with the configured ports (topics need a registered broker), and again in
+      // markServing() with the ports really bound.
       await metadata.registerBroker({
         brokerId: config.nodeId,
         endPoints: [{ name: 'PLAINTEXT', host: config.advertisedHost, port: config.advertisedPort || config.kafkaPort, securityProtocol: 0 }],
@@ -196,7 +198,19 @@ export class EngineService {
     return this.logs.logs().filter((l) => l.topic !== METADATA_TOPIC);
   }
 
-  markServing(): void {
+  /** The ports actually bound (port 0 = any free port), once the listeners are up. */
+  boundPorts = { httpPort: 0, kafkaPort: 0 };
+
+  /**
+   * Registers this node (RegisterBrokerRecord) with the ports it really listens on, then opens
+   * for traffic. Called once the HTTP and Kafka listeners are bound.
+   */
+  async markServing(ports: { httpPort: number; kafkaPort: number }): Promise<void> {
+    this.boundPorts = ports;
+    await this.metadata.registerBroker({
+      brokerId: this.config.nodeId,
+      endPoints: [{ name: 'PLAINTEXT', host: this.config.advertisedHost, port: this.config.advertisedPort || ports.kafkaPort, securityProtocol: 0 }],
+    });
     this.serving = true;
   }
 
