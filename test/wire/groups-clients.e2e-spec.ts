@@ -203,11 +203,17 @@ describe('consumer groups with real Kafka clients', () => {
           await consumer.run({ eachMessage: async ({ partition, message }) => void got.push({ partition, offset: Number(message.offset), value: message.value!.toString() }) });
           await eventually(() => (got.length >= expected ? true : undefined), 30_000, `${expected} records`);
           // Offsets are committed after each batch: wait until the group has them all.
-          await eventually(async () => {
-            const offsets = await kafka.admin().fetchOffsets({ groupId: 'kr-group', topics: ['kr'] }).catch(() => []);
-            const total = offsets.flatMap((t) => t.partitions).reduce((sum, p) => sum + Number(p.offset), 0);
-            return total === (broker === first ? 30 : 45) ? true : undefined;
-          }, 15_000, 'commits');
+          const admin = kafka.admin();
+          await admin.connect();
+          try {
+            await eventually(async () => {
+              const offsets = await admin.fetchOffsets({ groupId: 'kr-group', topics: ['kr'] });
+              const total = offsets.flatMap((t) => t.partitions).reduce((sum, p) => sum + Number(p.offset), 0);
+              return total === (broker === first ? 30 : 45) ? true : undefined;
+            }, 15_000, 'commits');
+          } finally {
+            await admin.disconnect();
+          }
         } finally {
           await consumer.disconnect();
         }
