@@ -35,6 +35,12 @@ describe('runnel produce / consume / perf', () => {
     ]);
     expect(records[0].headers).toEqual([{ name: 'source', value: 'cli' }]);
 
+    // acks=0: the broker answers before appending, so the CLI cannot name offsets.
+    const fast = await cli(['produce', 'lines', '--partition', '1', '--acks', '0'], 'x\ny\n');
+    expect(fast.code).toBe(0);
+    expect(fast.stderr).toContain('Produced 2 records to lines (partition 1: 2 records, offsets not known with --acks 0)');
+    await eventually(async () => (await read('lines', 1)).length === 2);
+
     // Without a separator every line is a value; many lines go in several ordered requests.
     const many = Array.from({ length: 1200 }, (_, i) => `line-${i}`);
     const big = await cli(['--json', 'produce', 'lines', '--partition', '0'], `${many.join('\n')}\n`);

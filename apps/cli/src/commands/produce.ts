@@ -85,7 +85,7 @@ export function registerProduce(program: Command): void {
       }
       const bar = process.stdin.isTTY === true ? null : inputBytes !== null ? progressBar('producing |{bar}| {percentage}% {records} records', inputBytes, { records: 0 }) : progressBar('producing {records} records', 0, { records: 0 });
 
-      const perPartition = new Map<number, { first: number; last: number; count: number }>();
+      const perPartition = new Map<number, { first: number | null; last: number | null; count: number }>();
       let sent = 0;
       let bytesRead = 0;
       let lineNo = 0;
@@ -105,10 +105,15 @@ export function registerProduce(program: Command): void {
           throw e;
         }
         for (const o of reply.offsets ?? []) {
+          // acks=0 answers before the append: offset -1 (unknown).
+          const offset = o.offset >= 0 ? o.offset : null;
           const s = perPartition.get(o.partition);
-          if (s === undefined) perPartition.set(o.partition, { first: o.offset, last: o.offset, count: 1 });
+          if (s === undefined) perPartition.set(o.partition, { first: offset, last: offset, count: 1 });
           else {
-            s.last = Math.max(s.last, o.offset);
+            if (offset !== null) {
+              s.first = s.first === null ? offset : Math.min(s.first, offset);
+              s.last = s.last === null ? offset : Math.max(s.last, offset);
+            }
             s.count++;
           }
         }
@@ -169,6 +174,7 @@ export function registerProduce(program: Command): void {
       }
       const partitions = [...perPartition.entries()].sort(([a], [b]) => a - b).map(([partition, s]) => ({ partition, records: s.count, first_offset: s.first, last_offset: s.last }));
       if (ctx.json) return printJson({ topic, records: sent, partitions });
-      err(`Produced ${sent} record${sent === 1 ? '' : 's'} to ${topic}${partitions.length === 0 ? '' : ` (${partitions.map((p) => `partition ${p.partition}: offsets ${p.first_offset}..${p.last_offset}`).join('; ')})`}.`);
+      const where = partitions.map((p) => `partition ${p.partition}: ${p.first_offset === null ? `${p.records} record${p.records === 1 ? '' : 's'}, offsets not known with --acks 0` : `offsets ${p.first_offset}..${p.last_offset}`}`);
+      err(`Produced ${sent} record${sent === 1 ? '' : 's'} to ${topic}${where.length === 0 ? '' : ` (${where.join('; ')})`}.`);
     });
 }
