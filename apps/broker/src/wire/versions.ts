@@ -5,8 +5,8 @@
  *
  * Why the caps: Produce from v3 (magic 2 batches only); Fetch from v4 (magic 2, isolation level)
  * to v12 (v13+ names topics by id); ListOffsets to v6 (v7 adds max-timestamp lookups);
- * ApiVersions to v3; InitProducerId to v4. The group APIs (handlers/groups.ts) map every field of
- * every generated version, so they are advertised with their full codec ranges.
+ * ApiVersions to v3; InitProducerId to v4; JoinGroup to v8 (no KIP-814 skipAssignment). The other
+ * group APIs (handlers/groups.ts) map every field of every generated version: full codec ranges.
  */
 import { ApiKey, SUPPORTED_VERSIONS } from '@runnel/protocol';
 import type { WireHandlerTable } from './handler';
@@ -25,6 +25,8 @@ export const VERSION_CAPS: Partial<Record<ApiKey, readonly [min: number, max: nu
   [ApiKey.IncrementalAlterConfigs]: [0, 1],
   [ApiKey.DeleteRecords]: [0, 2],
   [ApiKey.InitProducerId]: [0, 4],
+  // v9 adds skipAssignment (KIP-814); the coordinator gives a rejoining static leader the pre-KIP-814 answer.
+  [ApiKey.JoinGroup]: [0, 8],
 };
 
 export interface AdvertisedVersion {
