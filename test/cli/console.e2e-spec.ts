@@ -194,6 +194,16 @@ describe('runnel produce / consume / perf', () => {
     expect(fields[4]).toBe('3040');
     expect(Number(fields[2])).toBeCloseTo((3000 * 100 + 40 * 10) / (1024 * 1024), 3);
 
+    const grouped = await cli(['--json', 'perf', 'consume', '--topic', 'perf', '--messages', '3040', '--group', 'perf-readers']);
+    expect(grouped.code).toBe(0);
+    const g = JSON.parse(grouped.stdout);
+    expect(g.records).toBe(3040);
+    expect(g.rebalance_time_ms).toBeGreaterThanOrEqual(0);
+    // It left the group, and committed what it read.
+    const readers = await json(await fetch(`${b.url}/admin/groups/perf-readers`));
+    expect(readers.members).toEqual([]);
+    expect(readers.offsets.reduce((sum: number, x: any) => sum + x.committed_offset, 0)).toBe(3040);
+
     const short = await cli(['perf', 'consume', '--topic', 'perf', '--messages', '5000', '--timeout-ms', '1000']);
     expect(short.code).toBe(1);
     expect(short.stderr).toMatch(/only \d+ of 5000 records arrived: none for 1000 ms/);

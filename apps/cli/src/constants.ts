@@ -46,6 +46,8 @@ export const PERF_REPORT_INTERVAL_MS = 5_000;
 export const PERF_RECORD_BYTES_MAX = 1024 * 1024;
 /** Distinct random payloads the producer perf tool cycles through (Kafka's tool uses one buffer). */
 export const PERF_PAYLOADS = 16;
+/** Consumer perf tool with --group: how often it asks whether the join gave it partitions yet. */
+export const PERF_ASSIGNMENT_CHECK_MS = 10;
 /** Consumer perf tool: give up after this long without a record (Kafka's --timeout default is 10 s). */
 export const PERF_CONSUME_TIMEOUT_MS_DEFAULT = 10_000;
 

@@ -6,12 +6,15 @@
  * of --batch-records with up to --inflight requests at once, paced to --throughput records/s (-1:
  * as fast as possible). A record's latency is its request's round trip (send to reply); every
  * record of a batch gets the batch's latency, so percentiles are over records, as in Kafka.
- * consume: reads every partition from the start (or the group's position) until --messages records
- * arrived, and prints Kafka's CSV line.
+ * consume: reads every partition from the start until --messages records arrived, and prints
+ * Kafka's CSV line; with --group it reads as a group member (from the group's committed offsets) and
+ * times the join as rebalance.time.ms.
  */
 import { Command } from 'commander';
 import { randomInt } from 'node:crypto';
 import {
+  LEAVE_TIMEOUT_MS,
+  PERF_ASSIGNMENT_CHECK_MS,
   PERF_BATCH_RECORDS_DEFAULT,
   PERF_CONSUME_TIMEOUT_MS_DEFAULT,
   PERF_INFLIGHT_DEFAULT,
@@ -101,6 +104,7 @@ interface PerfConsumeOptions {
   messages: number;
   timeoutMs: number;
   fetchRecords: number;
+  group?: string;
 }
 
 function timestampText(ms: number): string {
@@ -211,7 +215,8 @@ export function registerPerf(program: Command): void {
     .requiredOption('-t, --topic <topic>', 'topic')
     .requiredOption('-n, --messages <n>', 'records to read', intArg(1))
     .option('--timeout-ms <ms>', 'fail when no record arrives for this long', intArg(1), PERF_CONSUME_TIMEOUT_MS_DEFAULT)
-    .option('--fetch-records <n>', 'records per read request', intArg(1, READ_RECORDS_LIMIT), READ_RECORDS_LIMIT)
+    .option('--fetch-records <n>', 'records per read request (without --group)', intArg(1, READ_RECORDS_LIMIT), READ_RECORDS_LIMIT)
+    .option('-g, --group <group>', 'consume as a member of this group (from its committed offsets, else the start), timing the join as rebalance.time.ms')
     .action(async (o: PerfConsumeOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
       const d = await ctx.client.get<TopicDescription>(topicPath(o.topic));
@@ -222,51 +227,92 @@ export function registerPerf(program: Command): void {
       // Null until the first reply: the idle timeout counts from a working connection, not from process start.
       let lastProgressMs: number | null = null;
       const startMs = Date.now();
-      let fetchStartMs: number | null = null;
       const idle = setInterval(() => {
         if (lastProgressMs !== null && Date.now() - lastProgressMs >= o.timeoutMs) abort.abort();
       }, Math.min(100, o.timeoutMs));
+      let rebalanceMs = 0;
+      const counted = (batch: { key: unknown; value: unknown }[]): void => {
+        lastProgressMs = Date.now();
+        if (batch.length === 0) return;
+        const take = Math.min(batch.length, o.messages - records);
+        for (const r of batch.slice(0, take)) bytes += base64Bytes(r.key) + base64Bytes(r.value);
+        records += take;
+        bar?.update(records);
+        if (records >= o.messages) abort.abort();
+      };
+      const pollOptions = { timeoutMs: POLL_TIMEOUT_MS + POLL_GRACE_MS, signal: abort.signal };
       const loop = async (partition: number): Promise<void> => {
         let offset: number | string = 'earliest';
         while (!abort.signal.aborted && records < o.messages) {
           let reply: { records: { key: unknown; value: unknown }[]; next_offset: number };
           try {
             reply = await ctx.client.get(`/topics/${enc(o.topic)}/partitions/${partition}/records`, {
+              ...pollOptions,
               query: { offset, max_records: o.fetchRecords, max_bytes: 8 * MB, timeout_ms: POLL_TIMEOUT_MS, format: 'binary' },
-              timeoutMs: POLL_TIMEOUT_MS + POLL_GRACE_MS,
-              signal: abort.signal,
             });
           } catch (e) {
             if (abort.signal.aborted && isAbort(e)) return;
             throw e;
           }
-          lastProgressMs ??= Date.now();
-          if (reply.records.length > 0) {
-            fetchStartMs ??= Date.now();
-            lastProgressMs = Date.now();
-            const take = Math.min(reply.records.length, o.messages - records);
-            for (const r of reply.records.slice(0, take)) bytes += base64Bytes(r.key) + base64Bytes(r.value);
-            records += take;
-            bar?.update(records);
-            if (records >= o.messages) abort.abort();
-          }
+          if (reply.records.length > 0 || lastProgressMs === null) counted(reply.records);
           offset = reply.next_offset;
         }
       };
+      // --group: a broker-run consumer instance; rebalance.time.ms is subscribe -> first assignment.
+      const groupRead = async (group: string): Promise<void> => {
+        const base = `/consumers/${enc(group)}`;
+        const created = await ctx.client.post<{ instance_id: string }>(base, {
+          name: `runnel-perf-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+          format: 'binary',
+          'auto.offset.reset': 'earliest',
+          'auto.commit.enable': true,
+        });
+        const instance = `${base}/instances/${enc(created.instance_id)}`;
+        try {
+          const joinStartMs = Date.now();
+          await ctx.client.post(`${instance}/subscription`, { topics: [o.topic] });
+          while (!abort.signal.aborted) {
+            const a = await ctx.client.get<{ partitions: unknown[] }>(`${instance}/assignments`);
+            if (a.partitions.length > 0) break;
+            if (Date.now() - joinStartMs > o.timeoutMs) throw new CliError(`the group "${group}" gave this member no partitions within ${o.timeoutMs} ms.`, 'other members may hold every partition; see `runnel groups describe ' + group + ' --members`.');
+            await sleep(PERF_ASSIGNMENT_CHECK_MS);
+          }
+          rebalanceMs = Date.now() - joinStartMs;
+          while (!abort.signal.aborted && records < o.messages) {
+            let batch: { key: unknown; value: unknown }[];
+            try {
+              batch = await ctx.client.get(`${instance}/records`, { ...pollOptions, query: { timeout: POLL_TIMEOUT_MS, max_bytes: 8 * MB } });
+            } catch (e) {
+              if (abort.signal.aborted && isAbort(e)) break;
+              throw e;
+            }
+            if (batch.length > 0 || lastProgressMs === null) counted(batch);
+          }
+          // Commit what the reads returned (as Kafka's tool does with auto commit), then leave.
+          await ctx.client.post(`${instance}/offsets`, {}).catch(() => undefined);
+        } finally {
+          await ctx.client.delete(instance, { timeoutMs: LEAVE_TIMEOUT_MS }).catch(() => undefined);
+        }
+      };
       try {
-        const results = await Promise.allSettled(d.partitions.map((p) => loop(p.partition).catch((e: unknown) => {
-          abort.abort();
-          throw e;
-        })));
-        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed) throw failed.reason;
+        if (o.group !== undefined) {
+          await groupRead(o.group);
+        } else {
+          const results = await Promise.allSettled(d.partitions.map((p) => loop(p.partition).catch((e: unknown) => {
+            abort.abort();
+            throw e;
+          })));
+          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) throw failed.reason;
+        }
       } finally {
         clearInterval(idle);
         bar?.stop();
       }
       const endMs = Date.now();
       const totalSeconds = Math.max(1, endMs - startMs) / 1000;
-      const fetchMs = Math.max(1, endMs - (fetchStartMs ?? startMs));
+      // Kafka's fetch.time.ms is the run minus the rebalance.
+      const fetchMs = Math.max(1, endMs - startMs - rebalanceMs);
       const mb = bytes / MB;
       if (ctx.json) {
         printJson({
@@ -276,7 +322,7 @@ export function registerPerf(program: Command): void {
           mb_per_sec: mb / totalSeconds,
           records,
           records_per_sec: records / totalSeconds,
-          rebalance_time_ms: 0,
+          rebalance_time_ms: rebalanceMs,
           fetch_time_ms: fetchMs,
           fetch_mb_per_sec: mb / (fetchMs / 1000),
           fetch_records_per_sec: records / (fetchMs / 1000),
@@ -284,7 +330,7 @@ export function registerPerf(program: Command): void {
       } else {
         out('start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec');
         out(
-          [timestampText(startMs), timestampText(endMs), mb.toFixed(4), (mb / totalSeconds).toFixed(4), records, (records / totalSeconds).toFixed(4), 0, fetchMs, (mb / (fetchMs / 1000)).toFixed(4), (records / (fetchMs / 1000)).toFixed(4)].join(', '),
+          [timestampText(startMs), timestampText(endMs), mb.toFixed(4), (mb / totalSeconds).toFixed(4), records, (records / totalSeconds).toFixed(4), rebalanceMs, fetchMs, (mb / (fetchMs / 1000)).toFixed(4), (records / (fetchMs / 1000)).toFixed(4)].join(', '),
         );
       }
       if (records < o.messages) {
