@@ -128,7 +128,13 @@ export class WsConnection implements Sink {
     ws.on('message', (data: WebSocket.RawData) => this.onMessage(data));
     ws.on('pong', () => (this.lastSeenMs = Date.now()));
     ws.on('close', () => this.cleanup());
-    ws.on('error', () => this.cleanup());
+    // A client's protocol error (a frame above maxPayload, bad masking) is the client's problem:
+    // replace the adapter's error-level logging with a debug line; ws closes the socket itself.
+    ws.removeAllListeners('error');
+    ws.on('error', (e: Error) => {
+      core.logger.debug(`live connection ${this.id}: ${e.message}`);
+      this.cleanup();
+    });
     this.pingTimer = setInterval(() => this.checkAlive(), Math.max(1, Math.floor(sessionTimeoutMs / PINGS_PER_SESSION)));
     this.pingTimer.unref();
     core.buffered.add(this.bufferedBytes);
