@@ -136,6 +136,12 @@ async function memory(b: Broker): Promise<{ liveBytes: number; rssBytes: number 
   return { liveBytes: metric('runnel_process_nodejs_heap_size_used_bytes') + metric('runnel_process_nodejs_external_memory_bytes'), rssBytes: Number(rss[1]) * 1024 };
 }
 
+/** CPU time the broker process has used so far (user + system), in seconds, from /proc. */
+function brokerCpuSeconds(b: Broker): number {
+  const fields = readFileSync(`/proc/${b.proc.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function createTopic(url: string, name: string): Promise<void> {
   const res = await fetch(`${url}/admin/topics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, partitions: 1 }) });
   if (res.status !== 201) throw new Error(`create ${name}: ${res.status} ${await res.text()}`);
@@ -219,6 +225,7 @@ async function latencyScenario(b: Broker, producer: WebSocket, subscribers: WebS
   });
   let sent = 0;
   let sentInWindow = 0;
+  const cpu0 = brokerCpuSeconds(b);
   const t0 = Date.now();
   let seq = 0;
   await new Promise<void>((done) => {
@@ -241,6 +248,7 @@ async function latencyScenario(b: Broker, producer: WebSocket, subscribers: WebS
       if (t >= windowStartUs) sentInWindow += due;
     }, 1);
   });
+  const brokerCpuShare = (brokerCpuSeconds(b) - cpu0) / ((Date.now() - t0) / 1000);
   const expected = sent * subscribers.length;
   for (let i = 0; i < TAIL_WAIT_MS / 100 && delivered < expected; i++) await sleep(100);
   const missing = sentInWindow * subscribers.length - hist.count;
@@ -253,7 +261,7 @@ async function latencyScenario(b: Broker, producer: WebSocket, subscribers: WebS
   print(`${name}_p99`, hist.quantileMs(0.99), 'ms');
   print(`${name}_p999`, hist.quantileMs(0.999), 'ms');
   note(
-    `${name}: ${sent} records produced, ${delivered}/${expected} deliveries; ${hist.count} measured` +
+    `${name}: broker CPU ${(brokerCpuShare * 100).toFixed(0)}% of a core; ${sent} records produced, ${delivered}/${expected} deliveries; ${hist.count} measured` +
       (missing > 0 ? `, of which ${missing} had not arrived after the ${TAIL_WAIT_MS} ms tail wait (counted at ${(floorUs / 1000).toFixed(0)} ms, a floor)` : ''),
   );
 }
@@ -291,18 +299,20 @@ async function saturation(b: Broker, producer: WebSocket, subscribers: WebSocket
   };
   producer.on('message', onReply);
   const before = delivered;
+  const cpu0 = brokerCpuSeconds(b);
   const t0 = process.hrtime.bigint();
   send();
   await sleep(SATURATION_MS);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const count = delivered - before;
+  const cpuShare = (brokerCpuSeconds(b) - cpu0) / seconds;
   stop = true;
   producer.off('message', onReply);
   await sleep(500);
   subscribers.forEach((ws, i) => ws.off('message', listeners[i]!));
   unsubscribeAll(subscribers, 'sat');
   print('live_saturation_100sub_delivered', count / seconds, 'records/s');
-  note(`saturation: ${seq * SATURATION_BATCH} records produced in ${seconds.toFixed(1)} s, ${count} delivered to ${subscribers.length} subscribers`);
+  note(`saturation: broker CPU ${(cpuShare * 100).toFixed(0)}% of a core; ${seq * SATURATION_BATCH} records produced in ${seconds.toFixed(1)} s, ${count} delivered to ${subscribers.length} subscribers`);
 }
 
 async function idleMemory(b: Broker): Promise<WebSocket[]> {
