@@ -13,11 +13,12 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: { '^@runnel/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' },
   testEnvironment: 'node',
-  // A loaded 2-core CI machine must not fail a test on the clock; tests bound their own waits.
-  testTimeout: 60_000,
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
 module.exports = {
+  // A loaded 2-core CI machine must not fail a test on the clock; tests bound their own waits.
+  // (A global option: inside `projects` it is ignored.)
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },

@@ -22,6 +22,9 @@ describe('HTTP admin API', () => {
     expect(c.brokers[0].kafka_port).toBeGreaterThan(0);
     expect(c.brokers[0].http_port).toBe(Number(new URL(b.url).port));
     expect(typeof c.version).toBe('string');
+    // The Kafka APIs served on the wire port (what kafka-broker-api-versions.sh lists).
+    expect(c.api_versions).toContainEqual({ api_key: 0, name: 'Produce', min_version: 3, max_version: 9 });
+    expect(c.api_versions).toContainEqual(expect.objectContaining({ api_key: 18, name: 'ApiVersions', min_version: 0 }));
   });
 
   it('creates, lists, describes, alters, grows and deletes a topic', async () => {

@@ -16,6 +16,7 @@ import { setupHttpParsers } from './http/parsers';
 import { setupSwagger } from './http/swagger';
 import { setupRequestMetrics } from './http/request-metrics';
 import { EngineService } from './core/engine.service';
+import { ApiKey } from '@runnel/protocol';
 import { WireServer } from './wire/wire-server';
 
 export interface RunningBroker {
@@ -85,7 +86,14 @@ export async function startBroker(config: BrokerConfig): Promise<RunningBroker> 
   const httpUrl = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   let kafkaPort: number;
   try {
-    kafkaPort = await app.get(WireServer).start();
+    const wire = app.get(WireServer);
+    kafkaPort = await wire.start();
+    app.get(EngineService).kafkaApiVersions = wire.advertisedVersions().map((v) => ({
+      apiKey: v.apiKey,
+      name: ApiKey[v.apiKey] ?? `api-${v.apiKey}`,
+      minVersion: v.minVersion,
+      maxVersion: v.maxVersion,
+    }));
   } catch (e) {
     await app.close();
     throw e;

@@ -34,6 +34,8 @@ export class AdminService {
         fenced: b.fenced,
       })),
       version: RUNNEL_VERSION,
+      // What kafka-broker-api-versions.sh shows: the Kafka APIs this broker serves on its wire port.
+      api_versions: this.engine.kafkaApiVersions.map((v) => ({ api_key: v.apiKey, name: v.name, min_version: v.minVersion, max_version: v.maxVersion })),
     };
   }
 

@@ -200,6 +200,8 @@ export class EngineService {
 
   /** The ports actually bound (port 0 = any free port), once the listeners are up. */
   boundPorts = { httpPort: 0, kafkaPort: 0 };
+  /** The Kafka API version ranges the wire door advertises (set by the composition root at start). */
+  kafkaApiVersions: readonly { apiKey: number; name: string; minVersion: number; maxVersion: number }[] = [];
 
   /**
    * Registers this node (RegisterBrokerRecord) with the ports it really listens on, then opens
