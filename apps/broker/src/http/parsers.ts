@@ -63,10 +63,28 @@ export function setupHttpParsers(app: NestFastifyApplication, _config: BrokerCon
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
   fastify.addContentTypeParser(/^application\/vnd\.kafka(\.[a-z]+)?\.v[23]\+json/, { parseAs: 'string' }, parseJson);
   // Errors Fastify raises before a handler runs (bad JSON, body too large) get the contract's shape too.
+  // Nest installs its own handler at init, chained in front of this one; it rethrows what it does
+  // not map and Fastify falls back here. The chaining is intended, so its warning (FSTWRN004) is not shown.
+  silenceErrorHandlerOverrideWarning();
   fastify.setErrorHandler((error, _request, reply) => {
     const { status, body } = renderError(error);
     void reply.status(status).send(body);
   });
   // Streaming produce: the handler reads the request stream line by line.
   fastify.addContentTypeParser('application/x-ndjson', (_req, payload, done) => done(null, payload));
+}
+
+let warningFilterInstalled = false;
+
+/** Drops Fastify's FSTWRN004 ("overriding an errorHandler") only; every other warning still prints. */
+function silenceErrorHandlerOverrideWarning(): void {
+  if (warningFilterInstalled) return;
+  warningFilterInstalled = true;
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    // process-warning calls emitWarning(message, name, code); an Error may carry the code too.
+    const code = warning instanceof Error ? (warning as { code?: string }).code : rest[1];
+    if (code === 'FSTWRN004') return;
+    emit(warning, ...rest);
+  });
 }
