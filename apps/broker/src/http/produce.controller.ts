@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
@@ -28,7 +28,7 @@ export class ProduceController {
       'With Content-Type application/x-ndjson: one record per line in, one reply line per record out, streaming. ' +
       'Unknown topics are created when auto.create.topics.enable is true.',
   })
-  @ApiParam({ name: 'topic', example: 'orders' })
+  @ApiParam({ name: 'topic', type: String, example: 'orders' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'string', 'binary'], description: 'Key/value encoding (default json).' })
   @ApiQuery({ name: 'acks', required: false, enum: ['all', '-1', '1', '0'], description: 'all (default): durable (fsync, group-committed) before the reply; 1: written; 0: reply at once.' })
   @ApiConsumes('application/json', 'application/x-ndjson')
@@ -43,24 +43,20 @@ export class ProduceController {
   @ApiResponse({ status: 404, type: ErrorDto, description: 'Topic not found (40401) or partition not found (40402)' })
   @ApiResponse({ status: 413, type: ErrorDto, description: 'Too large (41301)' })
   @ApiResponse({ status: 422, type: ErrorDto, description: 'Invalid record (42206); nothing was appended' })
-  async produce(
-    @Param('topic') topic: string,
-    // Primitive query params: the hot path skips the class-validator pass; values are checked below.
-    @Query('format') formatParam: string | undefined,
-    @Query('acks') acksParam: string | undefined,
-    @Body() body: ProduceRequestDto | Readable,
-    @Headers('content-type') contentType: string | undefined,
-    @Req() req: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ProduceResponseDto | undefined> {
-    const format = parseFormat(formatParam, formatFromMediaType(contentType) ?? 'json');
-    const acks = ACKS[acksParam ?? 'all'];
-    if (acks === undefined) throw invalid(`acks must be all, -1, 1 or 0 (got "${acksParam}").`);
+  async produce(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ProduceResponseDto | undefined> {
+    // The hottest route: read params, query and headers off the request directly (no per-parameter
+    // pipe pass); every value is checked here or in the core.
+    const { topic } = req.params as { topic: string };
+    const query = req.query as { format?: string; acks?: string };
+    const contentType = req.headers['content-type'];
+    const format = parseFormat(query.format, formatFromMediaType(contentType) ?? 'json');
+    const acks = ACKS[query.acks ?? 'all'];
+    if (acks === undefined) throw invalid(`acks must be all, -1, 1 or 0 (got "${query.acks}").`);
     if (contentType?.startsWith('application/x-ndjson')) {
       await this.produceStream(topic, req.raw, reply, format, acks);
       return undefined;
     }
-    const records = toProduceRecords(body, format, this.config.value.httpRecordsPerRequestMax);
+    const records = toProduceRecords(req.body, format, this.config.value.httpRecordsPerRequestMax);
     const offsets = await this.produceService.produce(topic, records, acks);
     return { topic, offsets };
   }
