@@ -14,6 +14,8 @@ WORKDIR /app
 ENV NODE_ENV=production RUNNEL_DATA_DIR=/data RUNNEL_HOST=0.0.0.0 RUNNEL_KAFKA_HOST=0.0.0.0
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The /live page is served as it is on disk (no build step).
+COPY --from=build /app/apps/broker/src/live/static ./apps/broker/src/live/static
 COPY package.json ./
 VOLUME /data
 EXPOSE 8080 9092

@@ -15,6 +15,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .addTag('consumers', 'Consumer groups over HTTP')
     .addTag('admin', 'Topics, groups, cluster')
     .addTag('compatibility', 'Confluent REST v2/v3 produce paths')
+    .addTag('live', 'Server-Sent Events (the WebSocket protocol at /ws is described in the README)')
     .addTag('ops', 'Health, readiness, metrics')
     .build();
   return SwaggerModule.createDocument(app, config);

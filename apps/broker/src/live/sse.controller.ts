@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
-import { ApiExcludeController, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -137,7 +137,6 @@ class SseStream implements Sink {
 }
 
 /** `GET /topics/{topic}/events`: Server-Sent Events (shared/spec/live-protocol.md). */
-@ApiExcludeController() // not in openapi.json until it is regenerated (the drift test)
 @ApiTags('live')
 @Controller()
 export class SseController {
@@ -150,6 +149,7 @@ export class SseController {
   }
 
   @Get('topics/:topic/events')
+  @ApiParam({ name: 'topic', type: String, example: 'orders' })
   @ApiOperation({
     summary: 'Live records of a topic as Server-Sent Events',
     description:
