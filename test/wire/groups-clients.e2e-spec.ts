@@ -6,24 +6,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { Consumer, EachMessagePayload, Kafka, logLevel } from 'kafkajs';
 import { json, post, startTestBroker, TestBroker } from '../helpers/broker';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` until it returns a value (not undefined), or fails after `timeoutMs`. */
-async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
+import { eventually } from '../helpers/wait';
 
 async function createTopic(b: TestBroker, name: string, partitions: number): Promise<void> {
   expect((await post(`${b.url}/admin/topics`, { name, partitions })).status).toBe(201);

@@ -8,27 +8,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import { json, post, startTestBroker, TestBroker } from '../helpers/broker';
+import { eventually, sleep } from '../helpers/wait';
 import { WsClient, type Frame } from '../live/live-helpers';
 import { kcat } from './wire-helpers';
 
 jest.setTimeout(120_000);
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
 
 interface GroupView {
   state: string;

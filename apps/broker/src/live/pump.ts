@@ -29,6 +29,17 @@ export interface Sink {
   readonly closed: boolean;
 }
 
+/** Calls `listener` once, at the first 'drain' or 'close' of `stream` (a socket or a response). */
+export function onceDrainedOrClosed(stream: { on(event: string, fn: () => void): unknown; off(event: string, fn: () => void): unknown }, listener: () => void): void {
+  const fire = (): void => {
+    stream.off('drain', fire);
+    stream.off('close', fire);
+    listener();
+  };
+  stream.on('drain', fire);
+  stream.on('close', fire);
+}
+
 /**
  * Moves records from the logs to one client at the client's pace.
  *

@@ -8,7 +8,7 @@ import { parseFormat } from '../core/record-format';
 import { SEND_BUFFER_HIGH_WATER_BYTES, SESSION_TIMEOUT_MS_DEFAULT, SSE_KEEP_ALIVE_MS, SSE_RETRY_MS, SSE_STREAMS_MAX } from './constants';
 import { LiveCore } from './live-core.service';
 import type { LiveChunk } from './live-reader';
-import { Feed, Pump, Sink } from './pump';
+import { Feed, Pump, Sink, onceDrainedOrClosed } from './pump';
 import { FromSpec, LiveSubscription, partitionKey } from './subscription';
 import { parseFrom } from './ws-connection';
 
@@ -67,14 +67,7 @@ class SseStream implements Sink {
 
   readonly bufferedBytes = (): number => this.res.writableLength + (this.res.socket?.writableLength ?? 0);
   onceDrained(listener: () => void): void {
-    const target = this.res;
-    const fire = (): void => {
-      target.off('drain', fire);
-      target.off('close', fire);
-      listener();
-    };
-    target.on('drain', fire);
-    target.on('close', fire);
+    onceDrainedOrClosed(this.res, listener);
   }
   cork(): void {
     this.res.cork();

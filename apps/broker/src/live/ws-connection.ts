@@ -13,7 +13,7 @@ import {
   TOPICS_PER_SUBSCRIPTION_MAX,
 } from './constants';
 import type { LiveCore } from './live-core.service';
-import { Feed, Pump, Sink } from './pump';
+import { Feed, Pump, Sink, onceDrainedOrClosed } from './pump';
 import { FromSpec, LiveSubscription, PositionJson } from './subscription';
 
 /** WebSocket close codes (RFC 6455). */
@@ -143,14 +143,7 @@ export class WsConnection implements Sink {
   // Sink
   readonly bufferedBytes = (): number => this.ws.bufferedAmount;
   onceDrained(listener: () => void): void {
-    const target = this.socket;
-    const fire = (): void => {
-      target.off('drain', fire);
-      target.off('close', fire);
-      listener();
-    };
-    target.on('drain', fire);
-    target.on('close', fire);
+    onceDrainedOrClosed(this.socket, listener);
   }
   cork(): void {
     this.socket.cork();
