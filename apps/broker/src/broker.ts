@@ -3,6 +3,7 @@
  * Used by main.ts and, in-process on port 0, by the e2e tests.
  */
 import 'reflect-metadata';
+import { installAsyncResourceBindShim } from './node-compat';
 import { Logger, LogLevel, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -48,6 +49,7 @@ function validationMessage(errors: import('class-validator').ValidationError[], 
 }
 
 export async function buildApp(config: BrokerConfig): Promise<NestFastifyApplication> {
+  installAsyncResourceBindShim();
   const adapter = new FastifyAdapter({
     bodyLimit: config.httpRequestBytesMax,
     // Keep-alive connections that are idle are closed on shutdown; in-flight requests finish.
