@@ -76,7 +76,8 @@ export async function buildApp(config: BrokerConfig): Promise<NestFastifyApplica
     }),
   );
   setupSwagger(app);
-  app.enableShutdownHooks();
+  // Signals are handled once, in main.ts (SIGTERM/SIGINT -> RunningBroker.close()); Nest's own
+  // shutdown hooks would close the app a second time.
   return app;
 }
 

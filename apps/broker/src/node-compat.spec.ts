@@ -17,7 +17,8 @@ describe('AsyncResource.prototype.bind shim', () => {
     expect(bound.call(receiver, 2, 3)).toBe(5);
     expect(seen[0]).toEqual({ id: resource.asyncId(), self: receiver, args: [2, 3] });
     const fixed = { name: 'fixed' };
-    resource.bind(probe, fixed).call(receiver, 1, 1);
+    // @types/node declares bind(fn) only; Node's bind takes thisArg too (and Fastify passes none).
+    (resource.bind as (fn: typeof probe, thisArg: unknown) => typeof probe)(probe, fixed).call(receiver, 1, 1);
     expect(seen[1]!.self).toBe(fixed);
     expect(() => resource.bind(42 as unknown as () => void)).toThrow(TypeError);
     expect(AsyncResource.bind((x: number) => x * 2)(21)).toBe(42);

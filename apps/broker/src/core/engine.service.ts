@@ -240,7 +240,14 @@ export class EngineService {
     this.closingListeners.clear();
   }
 
-  async close(): Promise<void> {
+  private closed: Promise<void> | undefined;
+
+  /** Idempotent: the first call closes the coordinator, the metadata image and the logs. */
+  close(): Promise<void> {
+    return (this.closed ??= this.closeOnce());
+  }
+
+  private async closeOnce(): Promise<void> {
     this.beginClosing();
     this.groups.shutdown();
     await this.metadata.close();
