@@ -33,7 +33,6 @@ const key = (tp: TopicPartitionRef): string => `${tp.topic}\u0000${tp.partition}
  */
 class Instance {
   member: ManagedMember | null = null;
-  subscribedTopics: string[] = [];
   manual: TopicPartitionRef[] | null = null;
   assigned: TopicPartitionRef[] = [];
   readonly positions = new Map<string, bigint>();
@@ -170,7 +169,6 @@ export class ConsumersService implements OnModuleInit {
       });
       i.member.start();
     }
-    i.subscribedTopics = i.member.topics();
   }
 
   private async onAssignment(i: Instance, change: AssignmentChange): Promise<void> {

@@ -4,7 +4,7 @@ import type { PartitionLog } from '@runnel/storage';
 import { EngineService } from './engine.service';
 import { DomainError, DomainErrorKind } from './errors';
 import { MetricsService } from './metrics.service';
-import type { WireHeader } from './record-format';
+import type { StoredRecord } from './record-format';
 import { TopicService } from './topic.service';
 
 /** Smallest log read per round, and the guess of stored bytes per record that sizes a read. */
@@ -16,15 +16,8 @@ const READ_ROUNDS_MAX = 64;
 export type OffsetSpec = bigint | 'earliest' | 'latest';
 export type Isolation = 'read_uncommitted' | 'read_committed';
 
-export interface FetchedRecord {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  timestampMs: bigint;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: WireHeader[];
-}
+/** A decoded record as the fetch path returns it (the shape the JSON doors render). */
+export type FetchedRecord = StoredRecord;
 
 export interface PartitionFetch {
   records: FetchedRecord[];
