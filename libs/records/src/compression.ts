@@ -199,147 +199,148 @@ function snappyDecompressSync(data: Buffer, limit: number): Buffer {
 
 const LZ4_BLOCK_MAX_BYTES: Record<number, number> = { 4: 64 * 1024, 5: 256 * 1024, 6: 1024 * 1024, 7: LZ4_BLOCK_BYTES_MAX };
 
-/** Upper bound of the decompressed size of concatenated LZ4 frames, or throws on bad framing. */
-export function lz4DecompressedBound(data: Uint8Array): number {
-  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const type = CompressionType.Lz4;
-  let pos = 0;
+/** A read position in compressed bytes whose every step is bounds-checked (typed errors). */
+class FrameCursor {
+  pos = 0;
+  constructor(
+    readonly buf: Buffer,
+    private readonly type: CompressionType,
+  ) {}
+
+  need(bytes: number, what: string): void {
+    if (this.buf.length - this.pos < bytes) throw corrupt(this.type, `truncated ${what} at position ${this.pos}`);
+  }
+
+  corrupt(message: string): never {
+    throw corrupt(this.type, message);
+  }
+}
+
+/**
+ * The shared frame loop of lz4 and zstd: concatenated frames, skippable frames ignored, a bound on
+ * the frame count; `frameBound` reads one frame after its magic and returns its decompressed bound.
+ */
+function framesBound(data: Uint8Array, type: CompressionType, frameMagic: number, frameBound: (c: FrameCursor) => number): number {
+  const c = new FrameCursor(Buffer.from(data.buffer, data.byteOffset, data.byteLength), type);
+  const buf = c.buf;
+  if (buf.length === 0) c.corrupt('empty input');
   let bound = 0;
   let frames = 0;
-  const need = (bytes: number, what: string): void => {
-    if (buf.length - pos < bytes) throw corrupt(type, `truncated ${what} at position ${pos}`);
-  };
-  if (buf.length === 0) throw corrupt(type, 'empty input');
-  while (pos < buf.length) {
-    if (++frames > COMPRESSED_FRAMES_MAX) throw corrupt(type, `more than ${COMPRESSED_FRAMES_MAX} frames`);
-    need(4, 'frame magic');
-    const magic = buf.readUInt32LE(pos);
-    pos += 4;
+  while (c.pos < buf.length) {
+    if (++frames > COMPRESSED_FRAMES_MAX) c.corrupt(`more than ${COMPRESSED_FRAMES_MAX} frames`);
+    c.need(4, 'frame magic');
+    const magic = buf.readUInt32LE(c.pos);
+    c.pos += 4;
     if ((magic & SKIPPABLE_MAGIC_MASK) >>> 0 === SKIPPABLE_MAGIC) {
-      need(4, 'skippable frame size');
-      const size = buf.readUInt32LE(pos);
-      pos += 4;
-      need(size, 'skippable frame');
-      pos += size;
+      c.need(4, 'skippable frame size');
+      const size = buf.readUInt32LE(c.pos);
+      c.pos += 4;
+      c.need(size, 'skippable frame');
+      c.pos += size;
       continue;
     }
-    if (magic !== LZ4_FRAME_MAGIC) throw corrupt(type, `bad frame magic 0x${magic.toString(16)} at position ${pos - 4}`);
-    need(2, 'frame descriptor');
-    const flg = buf[pos]!;
-    const bd = buf[pos + 1]!;
-    pos += 2;
-    if (flg >> 6 !== 1) throw corrupt(type, `unsupported frame version ${flg >> 6}`);
+    if (magic !== frameMagic) c.corrupt(`bad frame magic 0x${magic.toString(16)} at position ${c.pos - 4}`);
+    bound += frameBound(c);
+  }
+  return bound;
+}
+
+/** Upper bound of the decompressed size of concatenated LZ4 frames, or throws on bad framing. */
+export function lz4DecompressedBound(data: Uint8Array): number {
+  return framesBound(data, CompressionType.Lz4, LZ4_FRAME_MAGIC, (c) => {
+    const buf = c.buf;
+    c.need(2, 'frame descriptor');
+    const flg = buf[c.pos]!;
+    const bd = buf[c.pos + 1]!;
+    c.pos += 2;
+    if (flg >> 6 !== 1) c.corrupt(`unsupported frame version ${flg >> 6}`);
     const blockChecksum = (flg & 0x10) !== 0;
     const contentSize = (flg & 0x08) !== 0;
     const contentChecksum = (flg & 0x04) !== 0;
     const dictId = (flg & 0x01) !== 0;
     const blockMaxBytes = LZ4_BLOCK_MAX_BYTES[(bd >> 4) & 0x07];
-    if (blockMaxBytes === undefined) throw corrupt(type, `bad block maximum size code ${(bd >> 4) & 0x07}`);
+    if (blockMaxBytes === undefined) return c.corrupt(`bad block maximum size code ${(bd >> 4) & 0x07}`);
     const optional = (contentSize ? 8 : 0) + (dictId ? 4 : 0) + 1;
-    need(optional, 'frame descriptor');
+    c.need(optional, 'frame descriptor');
     // A declared content size may be used to size the output up front: count it too, so a frame
     // claiming terabytes over a tiny block is refused rather than allocated.
-    let frameBound = contentSize ? Number(buf.readBigUInt64LE(pos)) : 0;
-    pos += optional;
+    const declared = contentSize ? Number(buf.readBigUInt64LE(c.pos)) : 0;
+    c.pos += optional;
     let blocksBound = 0;
     while (true) {
-      need(4, 'block size');
-      const word = buf.readUInt32LE(pos);
-      pos += 4;
+      c.need(4, 'block size');
+      const word = buf.readUInt32LE(c.pos);
+      c.pos += 4;
       if (word === 0) break;
       const size = word & 0x7fffffff;
       const stored = (word & 0x80000000) !== 0;
-      if (size > blockMaxBytes) throw corrupt(type, `block of ${size} bytes over the frame's ${blockMaxBytes}-byte maximum`);
-      need(size + (blockChecksum ? 4 : 0), 'block');
-      pos += size + (blockChecksum ? 4 : 0);
+      if (size > blockMaxBytes) c.corrupt(`block of ${size} bytes over the frame's ${blockMaxBytes}-byte maximum`);
+      c.need(size + (blockChecksum ? 4 : 0), 'block');
+      c.pos += size + (blockChecksum ? 4 : 0);
       blocksBound += stored ? size : blockMaxBytes;
     }
-    frameBound = Math.max(frameBound, blocksBound);
-    bound += frameBound;
     if (contentChecksum) {
-      need(4, 'content checksum');
-      pos += 4;
+      c.need(4, 'content checksum');
+      c.pos += 4;
     }
-  }
-  return bound;
+    return Math.max(declared, blocksBound);
+  });
 }
 
 /** Upper bound of the decompressed size of concatenated zstd frames, or throws on bad framing. */
 export function zstdDecompressedBound(data: Uint8Array): number {
-  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const type = CompressionType.Zstd;
-  let pos = 0;
-  let bound = 0;
-  let frames = 0;
-  const need = (bytes: number, what: string): void => {
-    if (buf.length - pos < bytes) throw corrupt(type, `truncated ${what} at position ${pos}`);
-  };
-  if (buf.length === 0) throw corrupt(type, 'empty input');
-  while (pos < buf.length) {
-    if (++frames > COMPRESSED_FRAMES_MAX) throw corrupt(type, `more than ${COMPRESSED_FRAMES_MAX} frames`);
-    need(4, 'frame magic');
-    const magic = buf.readUInt32LE(pos);
-    pos += 4;
-    if ((magic & SKIPPABLE_MAGIC_MASK) >>> 0 === SKIPPABLE_MAGIC) {
-      need(4, 'skippable frame size');
-      const size = buf.readUInt32LE(pos);
-      pos += 4;
-      need(size, 'skippable frame');
-      pos += size;
-      continue;
-    }
-    if (magic !== ZSTD_FRAME_MAGIC) throw corrupt(type, `bad frame magic 0x${magic.toString(16)} at position ${pos - 4}`);
-    need(1, 'frame header descriptor');
-    const descriptor = buf[pos++]!;
+  return framesBound(data, CompressionType.Zstd, ZSTD_FRAME_MAGIC, (c) => {
+    const buf = c.buf;
+    c.need(1, 'frame header descriptor');
+    const descriptor = buf[c.pos++]!;
     const fcsFlag = descriptor >> 6;
     const singleSegment = (descriptor & 0x20) !== 0;
-    if ((descriptor & 0x08) !== 0) throw corrupt(type, 'reserved frame header bit set');
+    if ((descriptor & 0x08) !== 0) c.corrupt('reserved frame header bit set');
     const checksum = (descriptor & 0x04) !== 0;
     const dictIdBytes = [0, 1, 2, 4][descriptor & 0x03]!;
     const fcsBytes = [singleSegment ? 1 : 0, 2, 4, 8][fcsFlag]!;
     const headerRest = (singleSegment ? 0 : 1) + dictIdBytes + fcsBytes;
-    need(headerRest, 'frame header');
+    c.need(headerRest, 'frame header');
     // Frame_Content_Size, when present, sizes the decoder's output buffer: count it (see lz4).
-    const fcsAt = pos + headerRest - fcsBytes;
-    let frameBound = 0;
-    if (fcsBytes === 1) frameBound = buf[fcsAt]!;
-    else if (fcsBytes === 2) frameBound = buf.readUInt16LE(fcsAt) + 256;
-    else if (fcsBytes === 4) frameBound = buf.readUInt32LE(fcsAt);
-    else if (fcsBytes === 8) frameBound = Number(buf.readBigUInt64LE(fcsAt));
-    pos += headerRest;
+    const fcsAt = c.pos + headerRest - fcsBytes;
+    let declared = 0;
+    if (fcsBytes === 1) declared = buf[fcsAt]!;
+    else if (fcsBytes === 2) declared = buf.readUInt16LE(fcsAt) + 256;
+    else if (fcsBytes === 4) declared = buf.readUInt32LE(fcsAt);
+    else if (fcsBytes === 8) declared = Number(buf.readBigUInt64LE(fcsAt));
+    c.pos += headerRest;
     let blocksBound = 0;
     while (true) {
-      need(3, 'block header');
-      const header = buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16);
-      pos += 3;
+      c.need(3, 'block header');
+      const header = buf[c.pos]! | (buf[c.pos + 1]! << 8) | (buf[c.pos + 2]! << 16);
+      c.pos += 3;
       const last = (header & 1) !== 0;
       const blockType = (header >> 1) & 0x03;
       const size = header >>> 3;
       if (blockType === 0) {
-        need(size, 'raw block');
-        pos += size;
+        c.need(size, 'raw block');
+        c.pos += size;
         blocksBound += size;
       } else if (blockType === 1) {
-        need(1, 'rle block');
-        pos += 1;
+        c.need(1, 'rle block');
+        c.pos += 1;
         blocksBound += size;
       } else if (blockType === 2) {
-        if (size > ZSTD_BLOCK_BYTES_MAX) throw corrupt(type, `compressed block of ${size} bytes over ${ZSTD_BLOCK_BYTES_MAX}`);
-        need(size, 'compressed block');
-        pos += size;
+        if (size > ZSTD_BLOCK_BYTES_MAX) c.corrupt(`compressed block of ${size} bytes over ${ZSTD_BLOCK_BYTES_MAX}`);
+        c.need(size, 'compressed block');
+        c.pos += size;
         blocksBound += ZSTD_BLOCK_BYTES_MAX;
       } else {
-        throw corrupt(type, `reserved block type at position ${pos - 3}`);
+        c.corrupt(`reserved block type at position ${c.pos - 3}`);
       }
       if (last) break;
     }
-    bound += Math.max(frameBound, blocksBound);
     if (checksum) {
-      need(4, 'content checksum');
-      pos += 4;
+      c.need(4, 'content checksum');
+      c.pos += 4;
     }
-  }
-  return bound;
+    return Math.max(declared, blocksBound);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
