@@ -21,7 +21,7 @@
  */
 import fs from 'node:fs';
 import * as path from 'node:path';
-import { AppendOptions, LogManager, PartitionLog, cleanLog, parseLogConfig } from '@runnel/storage';
+import { AppendOptions, LogManager, PartitionLog, WRITE_GATHER_APPENDS_MAX, WRITE_GATHER_BYTES, cleanLog, parseLogConfig } from '@runnel/storage';
 import { buildBatch, buildValueBatch } from '../../libs/storage/src/testing/batch-builder';
 
 const WORK_DIR = path.resolve(__dirname, '../.work/storage');
@@ -69,10 +69,33 @@ function rawWrite(fd: number, position: number, bytes: number, buf: Buffer): num
   return seconds(start);
 }
 
-async function appendBytes(log: PartitionLog, batch: Buffer, bytes: number, options: AppendOptions = {}): Promise<{ secondsTaken: number; batches: number }> {
-  const batches = Math.max(1, Math.floor(bytes / batch.length));
+/**
+ * Distinct copies of `batch`, as a broker holds distinct request buffers. The log owns an appended
+ * buffer until it is written; a gathered write is made at the latest by the append that brings the
+ * queue to WRITE_GATHER_BYTES (or WRITE_GATHER_APPENDS_MAX appends), so one more copy than a write
+ * holds is never reused too early. Like the raw side's one 1 MiB buffer, the copies stay about a
+ * MiB in all, so both sides write from cache-warm memory.
+ */
+function batchPool(batch: Buffer): Buffer[] {
+  const perWrite = Math.min(WRITE_GATHER_APPENDS_MAX, Math.ceil(WRITE_GATHER_BYTES / batch.length));
+  return Array.from({ length: perWrite + 1 }, () => Buffer.from(batch));
+}
+
+/**
+ * `bytes` worth of appends issued back to back (as a broker does with the requests of one turn),
+ * timed until the last one resolved (written to the OS). `oneWriteEach` uses appendSync instead:
+ * one write per append, no gathering.
+ */
+async function appendBytes(log: PartitionLog, pool: Buffer[], bytes: number, options: AppendOptions & { oneWriteEach?: boolean } = {}): Promise<{ secondsTaken: number; batches: number }> {
+  const batches = Math.max(1, Math.floor(bytes / pool[0]!.length));
   const start = process.hrtime.bigint();
-  for (let i = 0; i < batches; i++) log.appendSync(batch, options);
+  if (options.oneWriteEach) {
+    for (let i = 0; i < batches; i++) log.appendSync(pool[i % pool.length]!, options);
+  } else {
+    const pending: Promise<unknown>[] = new Array<Promise<unknown>>(batches);
+    for (let i = 0; i < batches; i++) pending[i] = log.append(pool[i % pool.length]!, options);
+    await Promise.all(pending);
+  }
   return { secondsTaken: seconds(start), batches };
 }
 
@@ -95,6 +118,7 @@ async function main(): Promise<void> {
     let rawBytes = 0;
     for (const batchRecords of [1, 100, 1000]) {
       const batch = buildValueBatch(batchRecords, VALUE_BYTES);
+      const pool = batchPool(batch);
       const log = await freshLog(manager);
       const rawFile = path.join(WORK_DIR, `raw-${batchRecords}`);
       const rawFd = fs.openSync(rawFile, 'w');
@@ -104,6 +128,10 @@ async function main(): Promise<void> {
       const verifiedLog = batchRecords === 1000 ? await freshLog(manager) : null;
       let verifiedSeconds = 0;
       let verifiedBatches = 0;
+      // ... and with one write per append (appendSync: no write gathering).
+      const ungatheredLog = batchRecords === 1000 ? await freshLog(manager) : null;
+      let ungatheredSeconds = 0;
+      let ungatheredBatches = 0;
       // ... and a raw baseline writing the batch-sized buffer itself (same syscall size as the appends).
       const sameSizeFile = path.join(WORK_DIR, 'raw-same-size');
       const sameSizeFd = batchRecords === 1000 ? fs.openSync(sameSizeFile, 'w') : null;
@@ -122,7 +150,7 @@ async function main(): Promise<void> {
             rawPosition += chunkBytes;
           },
           async () => {
-            const appended = await appendBytes(log, batch, chunkBytes);
+            const appended = await appendBytes(log, pool, chunkBytes);
             appendSeconds += appended.secondsTaken;
             appendBatches += appended.batches;
           },
@@ -138,9 +166,15 @@ async function main(): Promise<void> {
           },
           async () => {
             if (!verifiedLog) return;
-            const verified = await appendBytes(verifiedLog, batch, chunkBytes, { crcVerified: true });
+            const verified = await appendBytes(verifiedLog, pool, chunkBytes, { crcVerified: true });
             verifiedSeconds += verified.secondsTaken;
             verifiedBatches += verified.batches;
+          },
+          async () => {
+            if (!ungatheredLog) return;
+            const ungathered = await appendBytes(ungatheredLog, pool, chunkBytes, { oneWriteEach: true });
+            ungatheredSeconds += ungathered.secondsTaken;
+            ungatheredBatches += ungathered.batches;
           },
         ];
         if (round % 2 === 1) steps.reverse();
@@ -166,15 +200,20 @@ async function main(): Promise<void> {
         print('raw_write_batch_sized_throughput_beside_batch1000', sameSize, 'MB/s');
         results.set('ratioSameSize', mbPerSecond / sameSize);
         results.set('ratioSameSizeVerified', verifiedMbPerSecond / sameSize);
+        const ungatheredMbPerSecond = (ungatheredBatches * batch.length) / ungatheredSeconds / MB;
+        print('append_batch1000_nofsync_one_write_per_append_throughput', ungatheredMbPerSecond, 'MB/s');
+        results.set('ratioUngathered', ungatheredMbPerSecond / rawHere);
         fs.closeSync(sameSizeFd!);
         fs.rmSync(sameSizeFile);
       }
       await manager.deleteLog(log.topic, 0);
       if (verifiedLog) await manager.deleteLog(verifiedLog.topic, 0);
+      if (ungatheredLog) await manager.deleteLog(ungatheredLog.topic, 0);
     }
     print('raw_write_1mib_throughput_all', rawBytes / rawSeconds / MB, 'MB/s');
     print('append_vs_raw_write_ratio', results.get('ratio')!, 'x');
     print('append_vs_raw_write_ratio_crc_verified_by_caller', results.get('ratioVerified')!, 'x');
+    print('append_vs_raw_write_ratio_one_write_per_append', results.get('ratioUngathered')!, 'x');
     print('append_vs_raw_batch_sized_write_ratio', results.get('ratioSameSize')!, 'x');
     print('append_vs_raw_batch_sized_write_ratio_crc_verified_by_caller', results.get('ratioSameSizeVerified')!, 'x');
 
@@ -184,13 +223,15 @@ async function main(): Promise<void> {
         const log = await freshLog(manager);
         const batch = buildValueBatch(batchRecords, VALUE_BYTES);
         let appends = 0;
+        // Each appender its own buffer: the log owns a buffer until its append resolves.
         let stop = false;
         const start = process.hrtime.bigint();
         const timer = setTimeout(() => (stop = true), FSYNC_SECONDS * 1000);
         await Promise.all(
           Array.from({ length: concurrency }, async () => {
+            const own = Buffer.from(batch);
             while (!stop) {
-              await log.append(batch, { durable: true });
+              await log.append(own, { durable: true });
               appends++;
             }
           }),
@@ -210,8 +251,7 @@ async function main(): Promise<void> {
     // --- sequential read and random lookups ---
     {
       const log = await freshLog(manager);
-      const batch = buildValueBatch(100, VALUE_BYTES);
-      await appendBytes(log, batch, READ_LOG_BYTES);
+      await appendBytes(log, batchPool(buildValueBatch(100, VALUE_BYTES)), READ_LOG_BYTES);
       const end = log.logEndOffset;
       let offset = 0n;
       let bytes = 0;
@@ -245,7 +285,7 @@ async function main(): Promise<void> {
       const dir = path.join(WORK_DIR, 'recovery');
       const crashed = await LogManager.open({ dataDir: dir, defaults: parseLogConfig({ 'segment.bytes': String(64 * MiB) }, config) });
       const log = await crashed.createLog('recover', 0);
-      await appendBytes(log, buildValueBatch(100, VALUE_BYTES), RECOVERY_BYTES);
+      await appendBytes(log, batchPool(buildValueBatch(100, VALUE_BYTES)), RECOVERY_BYTES);
       const size = log.sizeBytes();
       crashed.abandon();
       const start = process.hrtime.bigint();

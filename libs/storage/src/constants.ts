@@ -66,6 +66,15 @@ export const FLUSH_CHECK_INTERVAL_MS = 1000;
  */
 export const SYNCS_IN_FLIGHT_MAX = 2;
 
+/**
+ * Write gathering: appends of one event-loop turn are written with one writev per segment; the
+ * queue is written early once it holds this many bytes or appends (Linux IOV_MAX is 1024). Large
+ * writes are what the page cache takes fastest (measured here: 110 KB writes ~3 GB/s, 1-4 MiB
+ * writes ~5 GB/s).
+ */
+export const WRITE_GATHER_BYTES = 1024 * 1024;
+export const WRITE_GATHER_APPENDS_MAX = 1024;
+
 /** Listeners per partition for onAppend (long-polls and live subscribers). */
 export const APPEND_LISTENERS_MAX = 100_000;
 
@@ -73,3 +82,4 @@ assert(HEADER_SCAN_CHUNK_BYTES >= BATCH_HEADER_BYTES);
 assert(SCAN_CHUNK_BYTES >= HEADER_SCAN_CHUNK_BYTES);
 assert(BATCH_BYTES_MAX <= SEGMENT_POSITION_MAX);
 assert(CLEANER_KEY_MAP_ENTRIES_MAX > 0);
+assert(WRITE_GATHER_BYTES > 0 && WRITE_GATHER_APPENDS_MAX > 0);

@@ -178,19 +178,17 @@ export class LogSegment {
   }
 
   /**
-   * Appends `buf[start, end)` (whole batches described by `batches`, positions within buf) at the
-   * end of the file. On a failed write the file is cut back to its previous size, so no partial
-   * batch stays behind, and the error is rethrown typed.
+   * Appends `chunks` (together `bytes` long: whole batches described by `batches`, whose positions
+   * are relative to the start of the first chunk) at the end of the file with vectored writes. On a
+   * failed write the file is cut back to its previous size, so no partial batch stays behind, and
+   * the error is rethrown typed.
    */
-  append(buf: Buffer, start: number, end: number, batches: readonly BatchInfo[]): void {
+  appendChunks(chunks: readonly Buffer[], bytes: number, batches: readonly BatchInfo[]): void {
     assert(!this.closed, 'append to a closed segment');
-    assert(end > start);
+    assert(bytes > 0);
     const basePosition = this.sizeBytes;
     try {
-      let written = 0;
-      while (written < end - start) {
-        written += fs.writeSync(this.fd, buf, start + written, end - start - written, basePosition + written);
-      }
+      writeAll(this.fd, chunks, bytes, basePosition);
     } catch (error) {
       try {
         fs.ftruncateSync(this.fd, basePosition);
@@ -199,8 +197,8 @@ export class LogSegment {
       }
       throw ioError(error, `writing ${this.logPath}`);
     }
-    for (const batch of batches) this.indexBatch(batch, basePosition + batch.position - start);
-    this.sizeBytes = basePosition + (end - start);
+    for (const batch of batches) this.indexBatch(batch, basePosition + batch.position);
+    this.sizeBytes = basePosition + bytes;
     this.unsynced = true;
   }
 
@@ -493,5 +491,22 @@ export class LogSegment {
   /** Number of unwritten or written index entries; used by tests and infos. */
   indexEntries(): number {
     return this.offsetIndex.entries;
+  }
+}
+
+/** Writes all of `chunks` (`bytes` in total) at `position`, going on after short writes (or more chunks than IOV_MAX). */
+function writeAll(fd: number, chunks: readonly Buffer[], bytes: number, position: number): void {
+  let rest = chunks;
+  let done = 0;
+  while (done < bytes) {
+    const first = rest[0]!;
+    const n = rest.length === 1 ? fs.writeSync(fd, first, 0, first.length, position + done) : fs.writevSync(fd, rest, position + done);
+    if (n <= 0) throw new Error(`write returned ${n} with ${bytes - done} bytes left`);
+    done += n;
+    if (done === bytes) return;
+    let skip = n;
+    let index = 0;
+    while (skip >= rest[index]!.length) skip -= rest[index++]!.length;
+    rest = [rest[index]!.subarray(skip), ...rest.slice(index + 1)];
   }
 }

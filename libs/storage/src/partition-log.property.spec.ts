@@ -34,6 +34,8 @@ const config = parseLogConfig({
 
 const op = fc.oneof(
   { weight: 8, arbitrary: fc.record({ kind: fc.constant('append' as const), records: fc.array(fc.record({ key: fc.integer({ min: 0, max: 6 }), size: fc.integer({ min: 0, max: 60 }), tombstone: fc.boolean() }), { minLength: 1, maxLength: 4 }) }) },
+  // Appends of one turn, written together by the log's write gathering.
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('burst' as const), appends: fc.array(fc.array(fc.record({ key: fc.integer({ min: 0, max: 6 }), size: fc.integer({ min: 0, max: 60 }) }), { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 8 }) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('read' as const), at: fc.double({ min: 0, max: 1, noNaN: true }), maxBytes: fc.integer({ min: 1, max: 800 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), at: fc.double({ min: 0, max: 1, noNaN: true }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('roll' as const) }) },
@@ -71,6 +73,16 @@ describe('PartitionLog against an in-memory model', () => {
                   expect(info.firstOffset).toBe(logEnd);
                   batches.push({ base: logEnd, last: logEnd + BigInt(records.length - 1), records: records.map((r, i) => ({ offset: logEnd + BigInt(i), key: r.key, value: r.value })) });
                   logEnd += BigInt(records.length);
+                  break;
+                }
+                case 'burst': {
+                  const bursts = step.appends.map((spec) => spec.map((r) => ({ key: `k${r.key}`, value: `v${value++}-`.padEnd(r.size, '.'), timestampMs: clock.now })));
+                  const infos = await Promise.all(bursts.map((records) => log.append(buildBatch(records))));
+                  bursts.forEach((records, i) => {
+                    expect(infos[i]!.firstOffset).toBe(logEnd);
+                    batches.push({ base: logEnd, last: logEnd + BigInt(records.length - 1), records: records.map((r, j) => ({ offset: logEnd + BigInt(j), key: r.key, value: r.value })) });
+                    logEnd += BigInt(records.length);
+                  });
                   break;
                 }
                 case 'read': {

@@ -45,6 +45,8 @@ import { Clock, StorageLogger } from './clock';
 import { LogConfig } from './config';
 import {
   APPEND_LISTENERS_MAX,
+  WRITE_GATHER_APPENDS_MAX,
+  WRITE_GATHER_BYTES,
   SYNCS_IN_FLIGHT_MAX,
   BATCH_BYTES_MAX,
   CLEANED_FILE_SUFFIX,
@@ -135,6 +137,17 @@ export interface PartitionLogLoadOptions {
 
 const EMPTY = Buffer.alloc(0);
 
+/** A stamped append waiting for the gathered write. */
+interface QueuedAppend {
+  buf: Buffer;
+  infos: BatchInfo[];
+  bytes: number;
+  result: AppendInfo;
+  nowMs: number;
+  resolve: ((info: AppendInfo) => void) | null;
+  reject: ((error: unknown) => void) | null;
+}
+
 interface SyncWaiter {
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -188,6 +201,11 @@ export class PartitionLog {
   private lastFlushMs: number;
   private readonly pendingDeletes = new Map<string, NodeJS.Timeout | null>();
   private closedFlag = false;
+  /** Appends validated and stamped but not yet written (write gathering, see append()). */
+  private queued: QueuedAppend[] = [];
+  private queuedBytes = 0;
+  private queuedEnd: bigint | null = null;
+  private writeScheduled = false;
 
   private constructor(
     readonly dir: string,
@@ -365,22 +383,70 @@ export class PartitionLog {
 
   // ----- append -----
 
+  /**
+   * Appends whole batches. Validation, offset assignment and stamping happen now (a bad batch
+   * rejects before anything is queued); the write is gathered: appends of one event-loop turn go to
+   * the file as one `writev` at the end of the turn (or as soon as WRITE_GATHER_BYTES are queued),
+   * and the promise resolves once the bytes are written to the OS (and fdatasync'ed when durable).
+   * Until it resolves the log owns `batches`: the caller must not reuse the buffer. Readers never
+   * see queued bytes: every read, truncation, sync and close writes the queue out first.
+   */
   async append(batches: Buffer, options: AppendOptions = {}): Promise<AppendInfo> {
-    const info = this.appendSync(batches, options);
-    if (options.durable) await this.requestSync();
-    else if (this.config.flushMessages !== null && this.unflushedMessages >= this.config.flushMessages) await this.flush();
-    return info;
+    const entry = this.prepareAppend(batches, options);
+    const written = new Promise<AppendInfo>((resolve, reject) => {
+      entry.resolve = resolve;
+      entry.reject = reject;
+    });
+    // A durable append joins the group commit now: the next sync writes the queue out first.
+    const synced = options.durable ? this.requestSync() : null;
+    this.queued.push(entry);
+    this.queuedBytes += entry.bytes;
+    this.queuedEnd = entry.result.lastOffset + 1n;
+    if (this.queuedBytes >= WRITE_GATHER_BYTES || this.queued.length >= WRITE_GATHER_APPENDS_MAX) {
+      this.writeQueued();
+      // Start the sync of what is written now, so the disk works while this turn's later appends are written.
+      if (this.syncWaiters.length > 0 && this.syncsInFlight < SYNCS_IN_FLIGHT_MAX) this.runSync();
+    } else {
+      this.scheduleWrite();
+    }
+    if (synced) {
+      await Promise.all([written, synced]);
+    } else {
+      await written;
+      if (this.config.flushMessages !== null && this.unflushedMessages >= this.config.flushMessages) await this.flush();
+    }
+    return entry.result;
   }
 
-  /** The synchronous part of append (validate, stamp, write, index, notify). */
+  /**
+   * The synchronous form of append (validate, stamp, write, index, notify), for callers that need
+   * the write done on return; it writes any gathered appends first, so order is kept.
+   */
   appendSync(buf: Buffer, options: AppendOptions = {}): AppendInfo {
+    this.settle();
+    const entry = this.prepareAppend(buf, options);
+    const error = this.writeEntries([entry]);
+    if (error) throw error;
+    return entry.result;
+  }
+
+  /**
+   * The offset the next append gets: the log end offset plus the appends queued for the gathered
+   * write. Offsets are assigned synchronously, so a caller can read the range an append() call took
+   * right after the call (nothing is taken when the call rejects at once).
+   */
+  get nextAppendOffset(): bigint {
+    return this.queuedEnd ?? this.logEndOffset;
+  }
+
+  /** Validate everything (nothing is touched on a bad batch), then stamp offsets, epoch, LogAppendTime. */
+  private prepareAppend(buf: Buffer, options: AppendOptions): QueuedAppend {
     this.checkOpen();
     const assign = options.assignOffsets ?? true;
     const infos: BatchInfo[] = [];
     let position = 0;
-    let expected = this.logEndOffset;
+    let expected = this.nextAppendOffset;
     let recordCount = 0;
-    // 1. Validate everything before touching anything.
     while (position < buf.length) {
       const index = infos.length;
       if (buf.length - position < BATCH_HEADER_BYTES) {
@@ -417,7 +483,6 @@ export class PartitionLog {
       position += sizeBytes;
     }
     if (infos.length === 0) throw new CorruptBatchError('append of an empty buffer: send at least one batch', 0, 'Truncated');
-    // 2. Stamp offsets, leader epoch, LogAppendTime.
     const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
     const nowMs = this.clock.nowMs();
     for (const info of infos) {
@@ -433,15 +498,6 @@ export class PartitionLog {
       const epoch = buf.readInt32BE(info.position + BATCH_OFFSET_LEADER_EPOCH);
       if (epoch > this.leaderEpochCache.latestEpoch()) this.leaderEpochCache.assign(epoch, info.baseOffset);
     }
-    // 3. Write: one write per segment touched.
-    const startOffset = this.logEndOffset;
-    try {
-      this.writeBatches(buf, infos, nowMs);
-    } catch (error) {
-      if (this.logEndOffset > startOffset) this.truncateSync(startOffset);
-      throw error instanceof StorageError ? error : ioError(error, `appending to ${this.topic}-${this.partition}`);
-    }
-    this.unflushedMessages += recordCount;
     const result: AppendInfo = {
       firstOffset: infos[0]!.baseOffset,
       lastOffset: infos.at(-1)!.lastOffset,
@@ -449,48 +505,119 @@ export class PartitionLog {
       recordCount,
       batchCount: infos.length,
     };
-    for (const listener of this.listeners) {
-      try {
-        listener(result);
-      } catch (error) {
-        this.logger.error(`onAppend listener of ${this.topic}-${this.partition} threw: ${String(error)}`);
-      }
-    }
-    return result;
+    return { buf, infos, bytes: position, result, nowMs, resolve: null, reject: null };
   }
 
-  private needsRoll(segment: LogSegment, bytes: number, batches: number, lastOffset: bigint, nowMs: number): boolean {
-    if (segment.sizeBytes === 0) return segment.offsetOverflows(lastOffset);
+  private scheduleWrite(): void {
+    if (this.writeScheduled) return;
+    this.writeScheduled = true;
+    // Every append of this turn of the event loop joins the write.
+    setImmediate(() => {
+      this.writeScheduled = false;
+      if (!this.closedFlag) this.writeQueued();
+    });
+  }
+
+  /** Writes the gathered appends out now (no-op when none); their promises settle. */
+  private writeQueued(): void {
+    if (this.queued.length === 0) return;
+    const entries = this.queued;
+    this.queued = [];
+    this.queuedBytes = 0;
+    this.queuedEnd = null;
+    this.writeEntries(entries);
+  }
+
+  /** Makes every gathered append visible (written) before a read or a structural change. */
+  private settle(): void {
+    this.checkOpen();
+    this.writeQueued();
+  }
+
+  /**
+   * Writes `entries` (stamped appends, in offset order) as one vectored write per segment touched,
+   * indexes them, then notifies listeners and resolves each entry. On a failed write the log is
+   * cut back to where these entries began, each is rejected, and the typed error is returned.
+   */
+  private writeEntries(entries: readonly QueuedAppend[]): StorageError | null {
+    const startOffset = this.logEndOffset;
+    try {
+      this.writeBatches(entries);
+    } catch (error) {
+      if (this.logEndOffset > startOffset) this.truncateSync(startOffset);
+      this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
+      const typed = error instanceof StorageError ? error : ioError(error, `appending to ${this.topic}-${this.partition}`);
+      for (const entry of entries) entry.reject?.(typed);
+      return typed;
+    }
+    for (const entry of entries) {
+      this.unflushedMessages += entry.result.recordCount;
+      for (const listener of this.listeners) {
+        try {
+          listener(entry.result);
+        } catch (error) {
+          this.logger.error(`onAppend listener of ${this.topic}-${this.partition} threw: ${String(error)}`);
+        }
+      }
+      entry.resolve?.(entry.result);
+    }
+    return null;
+  }
+
+  /** Whether a batch of `bytes` (ending at `lastOffset`) must go to a new segment, `groupBytes` (`batches` - 1 batches) being due before it. */
+  private needsRoll(segment: LogSegment, groupBytes: number, bytes: number, batches: number, lastOffset: bigint, nowMs: number): boolean {
+    if (segment.sizeBytes + groupBytes === 0) return segment.offsetOverflows(lastOffset);
     return (
-      segment.sizeBytes + bytes > this.config.segmentBytes ||
+      segment.sizeBytes + groupBytes + bytes > this.config.segmentBytes ||
       nowMs - segment.createdMs > this.config.segmentMs ||
       !segment.indexRoomFor(batches) ||
       segment.offsetOverflows(lastOffset)
     );
   }
 
-  private writeBatches(buf: Buffer, infos: readonly BatchInfo[], nowMs: number): void {
-    const last = infos.at(-1)!;
-    const total = last.position + last.sizeBytes;
-    if (!this.needsRoll(this.active, total, infos.length, last.lastOffset, nowMs)) {
-      this.active.append(buf, 0, total, infos);
-      return;
-    }
-    let groupStart = 0;
-    for (let i = 0; i < infos.length; i++) {
-      const info = infos[i]!;
-      const groupBytes = info.position - infos[groupStart]!.position;
-      if (this.needsRoll(this.active, groupBytes + info.sizeBytes, i - groupStart + 1, info.lastOffset, nowMs)) {
-        if (i > groupStart) this.active.append(buf, infos[groupStart]!.position, info.position, infos.slice(groupStart, i));
-        this.rollSegment(info.baseOffset, nowMs);
-        groupStart = i;
+  /** One vectored write per segment touched; rolls between batches where a roll is due. */
+  private writeBatches(entries: readonly QueuedAppend[]): void {
+    const nowMs = entries.at(-1)!.nowMs;
+    let chunks: Buffer[] = [];
+    let infos: BatchInfo[] = [];
+    let groupBytes = 0;
+    // The chunk being extended: contiguous batches of one buffer are written as one slice.
+    let chunkBuf: Buffer | null = null;
+    let chunkStart = 0;
+    let chunkEnd = 0;
+    const closeChunk = (): void => {
+      if (chunkBuf !== null) chunks.push(chunkStart === 0 && chunkEnd === chunkBuf.length ? chunkBuf : chunkBuf.subarray(chunkStart, chunkEnd));
+      chunkBuf = null;
+    };
+    const writeGroup = (): void => {
+      closeChunk();
+      if (infos.length > 0) this.active.appendChunks(chunks, groupBytes, infos);
+      chunks = [];
+      infos = [];
+      groupBytes = 0;
+    };
+    for (const entry of entries) {
+      for (const info of entry.infos) {
+        if (this.needsRoll(this.active, groupBytes, info.sizeBytes, infos.length + 1, info.lastOffset, nowMs)) {
+          writeGroup();
+          if (this.needsRoll(this.active, 0, info.sizeBytes, 1, info.lastOffset, nowMs)) this.rollSegment(info.baseOffset, nowMs);
+        }
+        if (chunkBuf !== entry.buf || chunkEnd !== info.position) {
+          closeChunk();
+          chunkBuf = entry.buf;
+          chunkStart = info.position;
+        }
+        chunkEnd = info.position + info.sizeBytes;
+        infos.push({ ...info, position: groupBytes });
+        groupBytes += info.sizeBytes;
       }
     }
-    this.active.append(buf, infos[groupStart]!.position, total, infos.slice(groupStart));
+    writeGroup();
   }
 
   /** Rolls the active segment now if it is not empty (tests, admin). */
   roll(): void {
+    this.settle();
     if (this.active.sizeBytes > 0) this.rollSegment(this.logEndOffset, this.clock.nowMs());
   }
 
@@ -526,6 +653,7 @@ export class PartitionLog {
 
   private runSync(): void {
     if (this.syncWaiters.length === 0) return;
+    if (!this.closedFlag) this.writeQueued();
     const waiters = this.syncWaiters;
     this.syncWaiters = [];
     this.syncsInFlight++;
@@ -570,6 +698,7 @@ export class PartitionLog {
 
   /** fsyncs everything written so far; the recovery point becomes the log end offset. */
   async flush(): Promise<void> {
+    if (!this.closedFlag) this.writeQueued();
     this.unflushedMessages = 0;
     this.lastFlushMs = this.clock.nowMs();
     await this.flushUpTo(this.logEndOffset);
@@ -697,7 +826,7 @@ export class PartitionLog {
 
   /** Removes every batch holding an offset >= `offset` (batch granularity, as Kafka). */
   async truncateTo(offset: bigint): Promise<void> {
-    this.checkOpen();
+    this.settle();
     this.truncateSync(offset);
   }
 
@@ -739,7 +868,7 @@ export class PartitionLog {
    * deletes the segments wholly below it. Returns the new log start offset.
    */
   async deleteRecordsBefore(offset: bigint): Promise<bigint> {
-    this.checkOpen();
+    this.settle();
     const highWatermark = this.highWatermark;
     if (offset > highWatermark || offset < 0n) {
       throw new OffsetOutOfRangeError(
@@ -902,6 +1031,12 @@ export class PartitionLog {
 
   private closeFiles(): void {
     this.closedFlag = true;
+    // Appends not yet written were never acknowledged: they fail, as in a crash.
+    const lost = this.queued;
+    this.queued = [];
+    this.queuedBytes = 0;
+    this.queuedEnd = null;
+    for (const entry of lost) entry.reject?.(new LogClosedError(`partition log ${this.topic}-${this.partition}`));
     for (const segment of this.segments) segment.close();
     for (const [file, timer] of this.pendingDeletes) {
       if (timer) clearTimeout(timer);

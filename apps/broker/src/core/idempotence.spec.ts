@@ -25,6 +25,18 @@ describe('PartitionProducers: the epoch and sequence rules', () => {
     expect(s.check(1n, 0, 12, 12).kind).toBe('out_of_order');
   });
 
+  it('forgets batches whose gathered write failed, so their retries are appended', () => {
+    const s = new PartitionProducers();
+    s.record(5n, 0, meta(0, 4, 0));
+    s.record(5n, 0, meta(5, 9, 5));
+    s.record(5n, 0, meta(10, 14, 10));
+    s.forget(5n, 5n); // the write holding offsets 5.. failed
+    expect(s.check(5n, 0, 5, 9).kind).toBe('append');
+    expect(s.check(5n, 0, 0, 4).kind).toBe('duplicate');
+    s.forget(5n, 0n);
+    expect(s.size).toBe(0);
+  });
+
   it('fences older epochs and restarts sequences at 0 on a new epoch', () => {
     const s = new PartitionProducers();
     s.record(3n, 2, meta(0, 9, 0));

@@ -20,8 +20,10 @@
  *   same epoch, otherwise          -> OUT_OF_ORDER_SEQUENCE_NUMBER
  * Sequences are int32 and wrap from 2^31-1 to 0, as in Kafka.
  *
- * Every check and the state update around an append run synchronously (the append's write is
- * synchronous too), so two requests for the same partition cannot interleave between them.
+ * Every check and the state update around an append run synchronously (the log assigns offsets
+ * synchronously; its write is gathered to the end of the turn), so two requests for the same
+ * partition cannot interleave between them. When a gathered write fails, the log cuts it back and
+ * the batches it held are forgotten here, so their retries are appended.
  */
 import { Injectable } from '@nestjs/common';
 import { ATTRIBUTE_CONTROL, BATCH_HEADER_BYTES, batchSizeAt, readBatchHeader } from '@runnel/records';
@@ -107,6 +109,14 @@ export class PartitionProducers {
       if (oldest.done !== true) this.producers.delete(oldest.value);
     }
   }
+
+  /** Drops the batches of `producerId` from `firstOffset` on (their write failed); an entry left empty is dropped. */
+  forget(producerId: bigint, firstOffset: bigint): void {
+    const entry = this.producers.get(producerId);
+    if (entry === undefined) return;
+    entry.batches = entry.batches.filter((b) => b.firstOffset < firstOffset);
+    if (entry.batches.length === 0) this.producers.delete(producerId);
+  }
 }
 
 /** Producer state of every partition log, rebuilt lazily; keyed by the log object, so a re-created topic starts empty. */
@@ -134,6 +144,10 @@ export class ProducerStateService {
 
   record(log: PartitionLog, producerId: bigint, epoch: number, batch: ProducerBatchMeta): void {
     this.stateOf(log).record(producerId, epoch, batch);
+  }
+
+  forget(log: PartitionLog, producerId: bigint, firstOffset: bigint): void {
+    this.stateOf(log).forget(producerId, firstOffset);
   }
 
   /** Producers known for `log` (tests and diagnostics). */

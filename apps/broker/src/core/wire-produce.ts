@@ -121,18 +121,25 @@ export class RawProduceService {
       }
     }
 
-    const before = log.logEndOffset;
-    // The write happens synchronously inside append(); only the fsync (acks=all) is awaited.
+    const before = log.nextAppendOffset;
+    // Offsets are assigned synchronously inside append() (the write is gathered to the end of the
+    // turn), so the producer state is updated before another request can check it.
     // checkBatch above verified the CRC of exactly these bytes: the log checks only the framing.
     const pending = log.append(records, { durable: acks === -1, crcVerified: true });
-    const appended = log.logEndOffset > before;
+    const appended = log.nextAppendOffset > before;
+    let recorded: { producerId: bigint; firstOffset: bigint } | null = null;
     if (appended) {
       this.metrics.produced(topic, h.recordsCount, size);
-      if (idempotent) this.producers.record(log, h.producerId, h.producerEpoch, { firstSeq: h.baseSequence, lastSeq, firstOffset: before, lastOffset: log.logEndOffset - 1n });
+      if (idempotent) {
+        this.producers.record(log, h.producerId, h.producerEpoch, { firstSeq: h.baseSequence, lastSeq, firstOffset: before, lastOffset: log.nextAppendOffset - 1n });
+        recorded = { producerId: h.producerId, firstOffset: before };
+      }
     }
     const settle = pending.then(
       (info): RawProduceResult => ({ problem: null, message: null, baseOffset: info.firstOffset, logAppendTimeMs: info.logAppendTimeMs, logStartOffset: log.logStartOffset }),
       (e: unknown): RawProduceResult => {
+        // The write failed (the log cut it back): a retry of this batch must be appended, not answered as a duplicate.
+        if (recorded) this.producers.forget(log, recorded.producerId, recorded.firstOffset);
         const d = toDomainError(e);
         const kind: RawProduceProblem =
           d?.kind === DomainErrorKind.TooLarge ? 'message_too_large' : d?.kind === DomainErrorKind.InvalidPayload ? 'corrupt_message' : d?.kind === DomainErrorKind.NotAvailable ? 'not_available' : d?.kind === DomainErrorKind.Storage ? 'storage' : 'unknown';
