@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Builds the addon with node-gyp. The install script of this package, and the root postinstall.
-// It never fails: without a compiler (or on any build error) it warns, exits 0, and
-// libs/records falls back to @node-rs/crc32 (its tests notice on x86-64 Linux).
-//   node build.js               rebuild
-//   node build.js --if-needed   only when the addon is missing, older than its sources, or does not load
+// Builds the addon with node-gyp: this package's install script (npm runs it for the root's
+// file: dependency, fresh clones included), or by hand. It never fails: without a compiler (or on
+// any build error) it warns, exits 0, and libs/records falls back to @node-rs/crc32 (its tests
+// notice on x86-64 Linux). npm shows an install script's output only when it fails, so the
+// warning is seen with `npm install --foreground-scripts` or `node libs/records/native/build.js`.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -11,7 +11,6 @@ const path = require('node:path');
 
 const here = __dirname;
 const output = path.join(here, 'build', 'Release', 'runnel_crc32c.node');
-const sources = ['binding.gyp', 'src/crc32c.c'].map((f) => path.join(here, f));
 const tag = '[runnel-crc32c-native]';
 
 function loads() {
@@ -20,12 +19,6 @@ function loads() {
     if (m.crc32c(Buffer.from('123456789')) !== 0xe3069283) throw new Error('wrong check value');
     process.stdout.write(m.implementation);`], { encoding: 'utf8' });
   return probe.status === 0 ? probe.stdout : null;
-}
-
-function upToDate() {
-  if (!fs.existsSync(output)) return false;
-  const built = fs.statSync(output).mtimeMs;
-  return sources.every((f) => fs.statSync(f).mtimeMs <= built) && loads() !== null;
 }
 
 /** node-gyp: the one npm passes to scripts, else the one bundled with this node's npm, else PATH. */
@@ -40,7 +33,6 @@ function nodeGyp() {
 }
 
 function main() {
-  if (process.argv.includes('--if-needed') && upToDate()) return;
   const args = ['rebuild'];
   // Headers of the running node when it ships them (e.g. /usr/include/node), so nothing is downloaded.
   const prefix = path.resolve(path.dirname(process.execPath), '..');
