@@ -8,6 +8,7 @@ import { Logger, LogLevel, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { WsAdapter } from '@nestjs/platform-ws';
+import { IncomingMessage, ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import type { BrokerConfig } from './config/broker-config';
@@ -19,6 +20,12 @@ import { setupRequestMetrics } from './http/request-metrics';
 import { EngineService } from './core/engine.service';
 import { ApiKey } from '@runnel/protocol';
 import { WireServer } from './wire/wire-server';
+import { ProduceFastPath } from './http/produce-fast-path';
+import { ProduceService } from './core/produce.service';
+import { MetricsService } from './core/metrics.service';
+
+/** Fastify's default keep-alive timeout, kept for the server the broker creates for it. */
+const FASTIFY_KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 export interface RunningBroker {
   app: NestFastifyApplication;
@@ -50,7 +57,17 @@ function validationMessage(errors: import('class-validator').ValidationError[], 
 
 export async function buildApp(config: BrokerConfig): Promise<NestFastifyApplication> {
   installAsyncResourceBindShim();
+  // The single hot route is served ahead of the framework (http/produce-fast-path.ts); every other
+  // request goes to Fastify. Fastify's own server defaults are kept (keep-alive 72 s).
+  const fastPath = new ProduceFastPath();
   const adapter = new FastifyAdapter({
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+      const server = createServer((req, res) => {
+        if (!fastPath.handle(req, res)) handler(req, res);
+      });
+      server.keepAliveTimeout = FASTIFY_KEEP_ALIVE_TIMEOUT_MS;
+      return server;
+    },
     bodyLimit: config.httpRequestBytesMax,
     // Keep-alive connections that are idle are closed on shutdown; in-flight requests finish.
     forceCloseConnections: 'idle',
@@ -65,6 +82,14 @@ export async function buildApp(config: BrokerConfig): Promise<NestFastifyApplica
   // so Nest's per-message JSON parse is skipped.
   app.useWebSocketAdapter(new WsAdapter(app, { messageParser: () => undefined }));
   setupHttpParsers(app, config);
+  fastPath.attach({ produce: app.get(ProduceService), metrics: app.get(MetricsService), config });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('preClose', (done) => {
+      fastPath.close();
+      done();
+    });
   setupRequestMetrics(app);
   app.useGlobalFilters(new DomainErrorFilter());
   app.useGlobalPipes(
