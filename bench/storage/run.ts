@@ -247,6 +247,27 @@ async function main(): Promise<void> {
     }
     print('fsync_c64_vs_nofsync_ratio_batch100', results.get('fsync100c64')! / results.get('nofsync100')!, 'x');
     print('fsync_c64_vs_nofsync_ratio_batch1000', results.get('fsync1000c64')! / results.get('nofsync1000')!, 'x');
+    // The device's bound for durable appends: a raw loop writing what one group commit of 64
+    // appenders writes, then fdatasync, on the same disk.
+    for (const batchRecords of [100, 1000]) {
+      const groupBytes = 64 * buildValueBatch(batchRecords, VALUE_BYTES).length;
+      const file = path.join(WORK_DIR, 'raw-fdatasync');
+      const fd = fs.openSync(file, 'w');
+      const buf = Buffer.alloc(groupBytes, 0x33);
+      let position = 0;
+      const start = process.hrtime.bigint();
+      while (seconds(start) < FSYNC_SECONDS) {
+        fs.writeSync(fd, buf, 0, buf.length, position);
+        position += buf.length;
+        fs.fdatasyncSync(fd);
+      }
+      const rate = position / seconds(start);
+      fs.closeSync(fd);
+      fs.rmSync(file);
+      print(`raw_write_fdatasync_group_of_64_batch${batchRecords}_throughput`, rate / MB, 'MB/s');
+      const durable = (results.get(`fsync${batchRecords}c64`)! * buildValueBatch(batchRecords, VALUE_BYTES).length) / batchRecords;
+      print(`fsync_c64_vs_raw_write_fdatasync_ratio_batch${batchRecords}`, durable / rate, 'x');
+    }
 
     // --- sequential read and random lookups ---
     {

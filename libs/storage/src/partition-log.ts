@@ -391,8 +391,14 @@ export class PartitionLog {
    * Until it resolves the log owns `batches`: the caller must not reuse the buffer. Readers never
    * see queued bytes: every read, truncation, sync and close writes the queue out first.
    */
-  async append(batches: Buffer, options: AppendOptions = {}): Promise<AppendInfo> {
-    const entry = this.prepareAppend(batches, options);
+  append(batches: Buffer, options: AppendOptions = {}): Promise<AppendInfo> {
+    // Not an async function: the common case returns the write's own promise, one per append.
+    let entry: QueuedAppend;
+    try {
+      entry = this.prepareAppend(batches, options);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     const written = new Promise<AppendInfo>((resolve, reject) => {
       entry.resolve = resolve;
       entry.reject = reject;
@@ -409,13 +415,12 @@ export class PartitionLog {
     } else {
       this.scheduleWrite();
     }
-    if (synced) {
-      await Promise.all([written, synced]);
-    } else {
-      await written;
+    if (synced) return Promise.all([written, synced]).then(() => entry.result);
+    if (this.config.flushMessages === null) return written;
+    return written.then(async (info) => {
       if (this.config.flushMessages !== null && this.unflushedMessages >= this.config.flushMessages) await this.flush();
-    }
-    return entry.result;
+      return info;
+    });
   }
 
   /**
