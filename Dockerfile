@@ -3,6 +3,8 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# The CRC-32C addon is a file: dependency built by npm during the install.
+COPY libs/records/native ./libs/records/native
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
@@ -13,6 +15,8 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production RUNNEL_DATA_DIR=/data RUNNEL_HOST=0.0.0.0 RUNNEL_KAFKA_HOST=0.0.0.0
 COPY --from=build /app/node_modules ./node_modules
+# node_modules/runnel-crc32c-native links here (the built addon is in build/).
+COPY --from=build /app/libs/records/native ./libs/records/native
 COPY --from=build /app/dist ./dist
 # The /live page is served as it is on disk (no build step).
 COPY --from=build /app/apps/broker/src/live/static ./apps/broker/src/live/static
