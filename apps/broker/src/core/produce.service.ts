@@ -8,6 +8,15 @@ import { TopicService } from './topic.service';
 
 export type Acks = 'all' | '1' | '0';
 
+const ACKS: Record<string, Acks> = { all: 'all', '-1': 'all', '1': '1', '0': '0' };
+
+/** The `acks` query parameter of every produce route (default all). */
+export function parseAcks(text: string | undefined): Acks {
+  const acks = ACKS[text ?? 'all'];
+  if (acks === undefined) throw invalid(`acks must be all, -1, 1 or 0 (got "${text}").`);
+  return acks;
+}
+
 export interface ProducedOffset {
   partition: number;
   offset: number;

@@ -13,13 +13,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BrokerConfig } from '../config/broker-config';
-import { Acks, ProduceService } from '../core/produce.service';
+import { ProduceService, parseAcks } from '../core/produce.service';
 import { MetricsService } from '../core/metrics.service';
 import { parseFormat, toProduceRecords } from '../core/record-format';
-import { invalid, malformed } from '../core/errors';
+import { malformed } from '../core/errors';
 import { renderError } from './domain-error.filter';
 
-const ACKS: Record<string, Acks> = { all: 'all', '-1': 'all', '1': '1', '0': '0' };
 const PREFIX = '/topics/';
 const SUFFIX = '/records';
 /** The route template, as Fastify labels the request metric. */
@@ -105,8 +104,7 @@ export class ProduceFastPath {
       }
     }
     const format = parseFormat(formatText, 'json');
-    const acks = ACKS[acksText ?? 'all'];
-    if (acks === undefined) throw invalid(`acks must be all, -1, 1 or 0 (got "${acksText}").`);
+    const acks = parseAcks(acksText);
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));

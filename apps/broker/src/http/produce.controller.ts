@@ -3,13 +3,12 @@ import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { BrokerConfigService } from '../core/broker-config.service';
-import { Acks, ProduceService } from '../core/produce.service';
+import { Acks, ProduceService, parseAcks } from '../core/produce.service';
 import { formatFromMediaType, parseFormat, toProduceRecord, toProduceRecords } from '../core/record-format';
 import { ErrorDto, ProduceRequestDto, ProduceResponseDto } from './dto/produce.dto';
 import { toDomainError } from '../core/error-mapping';
-import { errorResponse, invalid, malformed } from '../core/errors';
+import { errorResponse, malformed } from '../core/errors';
 
-const ACKS: Record<string, Acks> = { all: 'all', '-1': 'all', '1': '1', '0': '0' };
 
 @ApiTags('produce')
 @Controller()
@@ -50,8 +49,7 @@ export class ProduceController {
     const query = req.query as { format?: string; acks?: string };
     const contentType = req.headers['content-type'];
     const format = parseFormat(query.format, formatFromMediaType(contentType) ?? 'json');
-    const acks = ACKS[query.acks ?? 'all'];
-    if (acks === undefined) throw invalid(`acks must be all, -1, 1 or 0 (got "${query.acks}").`);
+    const acks = parseAcks(query.acks);
     if (contentType?.startsWith('application/x-ndjson')) {
       await this.produceStream(topic, req.raw, reply, format, acks);
       return undefined;
