@@ -68,6 +68,29 @@ describe('produce fast path', () => {
     expect(read.records.map((r: { value: unknown }) => r.value)).toEqual([{ n: 1 }, { n: 2 }]);
   });
 
+  it('reads a body of known length that arrives in several pieces', async () => {
+    const body = JSON.stringify({ records: [{ value: 'a'.repeat(1000) }, { value: 'b'.repeat(1000) }] });
+    const answer = await new Promise<Answer>((resolve, reject) => {
+      const req = request(`${b.url}/topics/fast/records?acks=1`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+      req.write(body.slice(0, 700));
+      setTimeout(() => {
+        req.write(body.slice(700, 1500));
+        setTimeout(() => req.end(body.slice(1500)), 20);
+      }, 20);
+    });
+    expect(taken).toEqual([true]);
+    expect(answer.status).toBe(200);
+    expect(answer.body.offsets).toHaveLength(2);
+    const read = await json(await fetch(`${b.url}/topics/fast/partitions/0/records?offset=${answer.body.offsets[0].offset}`));
+    expect(read.records.map((r: { value: string }) => r.value.length)).toEqual([1000, 1000]);
+  });
+
   const failures: [string, string, string, number, number][] = [
     ['malformed JSON', '', '{"value": ', 400, 40001],
     ['a bad acks value', '?acks=2', '{"value": 1}', 422, 42206],

@@ -70,22 +70,19 @@ export class ProduceFastPath {
     }
     const started = process.hrtime.bigint();
     req.on('error', () => {}); // an aborted request: nothing to answer
-    const body = Buffer.allocUnsafe(length);
-    let filled = 0;
-    let overflow = false;
+    // Chunks are kept as they arrive (memory grows with what the client actually sent, never ahead of it).
+    const chunks: Buffer[] = [];
+    let received = 0;
     req.on('data', (chunk: Buffer) => {
-      if (filled + chunk.length > length) {
-        overflow = true;
-        return;
-      }
-      chunk.copy(body, filled);
-      filled += chunk.length;
+      received += chunk.length;
+      if (received <= length) chunks.push(chunk);
     });
     req.on('end', () => {
-      if (overflow || filled !== length) {
+      if (received !== length) {
         this.fail(res, malformed('the content-length header does not match the body.'), started);
         return;
       }
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
       this.produce(services, topic, queryAt < 0 ? '' : url.slice(queryAt + 1), body, res, started).catch((e: unknown) => this.fail(res, e, started));
     });
     return true;
