@@ -6,7 +6,7 @@ import { BatchTooLargeError, CorruptBatchError, DiskFullError, InvalidOffsetErro
 import { LogManager } from './log-manager';
 import { PartitionLog } from './partition-log';
 import { buildBatch, buildValueBatch } from './testing/batch-builder';
-import { ManualClock, makeTempDir, removeDir } from './testing/temp-dir';
+import { useLogManager } from './testing/log-manager-fixture';
 
 /** Splits a fetched buffer into [baseOffset, lastOffset] per batch. */
 function batchesOf(records: Buffer): { base: bigint; size: number }[] {
@@ -16,23 +16,13 @@ function batchesOf(records: Buffer): { base: bigint; size: number }[] {
 }
 
 describe('PartitionLog', () => {
-  let dir: string;
-  let manager: LogManager;
-  const clock = new ManualClock();
-
-  beforeEach(async () => {
-    dir = makeTempDir();
-    manager = await LogManager.open({ dataDir: dir, clock });
-  });
-  afterEach(async () => {
-    await manager.close();
-    removeDir(dir);
-  });
+  const f = useLogManager();
+  const clock = f.clock;
 
   const small = (overrides: Record<string, string> = {}) => parseLogConfig({ 'segment.bytes': '1000', 'index.interval.bytes': '100', 'file.delete.delay.ms': '0', ...overrides });
 
   it('assigns offsets, stamps them into the stored bytes, and reads them back', async () => {
-    const log = await manager.createLog('t', 0);
+    const log = await f.manager.createLog('t', 0);
     const first = await log.append(buildValueBatch(3, 10));
     const second = await log.append(buildValueBatch(2, 10));
     expect(first).toMatchObject({ firstOffset: 0n, lastOffset: 2n, recordCount: 3, batchCount: 1, logAppendTimeMs: -1n });
@@ -50,7 +40,7 @@ describe('PartitionLog', () => {
   });
 
   it('returns whole batches within the byte budget, and the first batch even if larger', async () => {
-    const log = await manager.createLog('t', 0);
+    const log = await f.manager.createLog('t', 0);
     for (let i = 0; i < 5; i++) await log.append(buildValueBatch(1, 100));
     const size = batchSizeAt(log.read(0n, 1).records, 0);
     expect(log.read(0n, 1).records.length).toBe(size);
@@ -62,7 +52,7 @@ describe('PartitionLog', () => {
   });
 
   it('rolls segments on segment.bytes and reads across them', async () => {
-    const log = await manager.createLog('t', 0, small());
+    const log = await f.manager.createLog('t', 0, small());
     for (let i = 0; i < 30; i++) await log.append(buildValueBatch(2, 50));
     const infos = log.segmentInfos();
     expect(infos.length).toBeGreaterThan(3);
@@ -83,26 +73,26 @@ describe('PartitionLog', () => {
   });
 
   it('rolls on segment.ms and on a full offset index', async () => {
-    const timed = await manager.createLog('timed', 0, parseLogConfig({ 'segment.ms': '1000' }));
+    const timed = await f.manager.createLog('timed', 0, parseLogConfig({ 'segment.ms': '1000' }));
     await timed.append(buildValueBatch(1, 10));
     await timed.append(buildValueBatch(1, 10));
     expect(timed.segmentInfos()).toHaveLength(1);
     clock.advance(1001);
     await timed.append(buildValueBatch(1, 10));
     expect(timed.segmentInfos().map((s) => s.baseOffset)).toEqual([0n, 2n]);
-    const indexed = await manager.createLog('indexed', 0, parseLogConfig({ 'segment.index.bytes': '16', 'index.interval.bytes': '0' }));
+    const indexed = await f.manager.createLog('indexed', 0, parseLogConfig({ 'segment.index.bytes': '16', 'index.interval.bytes': '0' }));
     for (let i = 0; i < 9; i++) await indexed.append(buildValueBatch(1, 10));
     expect(indexed.segmentInfos().length).toBeGreaterThanOrEqual(3);
     for (let o = 0n; o < 9n; o++) expect(indexed.read(o, 1).firstOffset).toBe(o);
   });
 
   it('flushes by flush.messages and flush.ms, advancing the recovery point', async () => {
-    const counted = await manager.createLog('counted', 0, parseLogConfig({ 'flush.messages': '3' }));
+    const counted = await f.manager.createLog('counted', 0, parseLogConfig({ 'flush.messages': '3' }));
     await counted.append(buildValueBatch(2, 10));
     expect(counted.recoveryPoint).toBe(0n);
     await counted.append(buildValueBatch(2, 10));
     expect(counted.recoveryPoint).toBe(4n);
-    const timed = await manager.createLog('timed', 0, parseLogConfig({ 'flush.ms': '500' }));
+    const timed = await f.manager.createLog('timed', 0, parseLogConfig({ 'flush.ms': '500' }));
     await timed.append(buildValueBatch(2, 10));
     await timed.maybeFlushByTime(clock.now + 100);
     expect(timed.recoveryPoint).toBe(0n);
@@ -111,7 +101,7 @@ describe('PartitionLog', () => {
   });
 
   it('refuses a corrupt or oversized append as a whole, writing nothing', async () => {
-    const log = await manager.createLog('t', 0, parseLogConfig({ 'max.message.bytes': '500' }));
+    const log = await f.manager.createLog('t', 0, parseLogConfig({ 'max.message.bytes': '500' }));
     const good = buildValueBatch(1, 10);
     const bad = buildValueBatch(1, 10);
     bad.writeUInt8(bad.readUInt8(bad.length - 1) ^ 0xff, bad.length - 1);
@@ -123,7 +113,7 @@ describe('PartitionLog', () => {
   });
 
   it('with crcVerified skips only the CRC pass, still refusing bad framing', async () => {
-    const log = await manager.createLog('t', 0);
+    const log = await f.manager.createLog('t', 0);
     const flipped = buildValueBatch(1, 10);
     flipped.writeUInt8(flipped.readUInt8(flipped.length - 1) ^ 0xff, flipped.length - 1);
     await expect(log.append(flipped)).rejects.toThrow(CorruptBatchError);
@@ -136,7 +126,7 @@ describe('PartitionLog', () => {
   });
 
   it('stamps LogAppendTime and rewrites the CRC', async () => {
-    const log = await manager.createLog('t', 0, parseLogConfig({ 'message.timestamp.type': 'LogAppendTime' }));
+    const log = await f.manager.createLog('t', 0, parseLogConfig({ 'message.timestamp.type': 'LogAppendTime' }));
     const info = await log.append(buildValueBatch(2, 10, 5));
     expect(info.logAppendTimeMs).toBe(BigInt(clock.now));
     const records = log.read(0n, 1000).records;
@@ -146,7 +136,7 @@ describe('PartitionLog', () => {
   });
 
   it('keeps offsets on follower appends and refuses going back', async () => {
-    const log = await manager.createLog('t', 0);
+    const log = await f.manager.createLog('t', 0);
     await log.append(buildBatch([{ value: 'a' }], { baseOffset: 10n }), { assignOffsets: false, leaderEpoch: 3 });
     expect(log.logEndOffset).toBe(11n);
     await expect(log.append(buildBatch([{ value: 'b' }], { baseOffset: 5n }), { assignOffsets: false })).rejects.toThrow(InvalidOffsetError);
@@ -155,7 +145,7 @@ describe('PartitionLog', () => {
   });
 
   it('truncates to an offset at batch granularity', async () => {
-    const log = await manager.createLog('t', 0, small());
+    const log = await f.manager.createLog('t', 0, small());
     for (let i = 0; i < 20; i++) await log.append(buildValueBatch(2, 50), { leaderEpoch: i < 10 ? 1 : 2 });
     await log.truncateTo(21n); // mid-batch [20, 21]: the whole batch goes
     expect(log.logEndOffset).toBe(20n);
@@ -169,7 +159,7 @@ describe('PartitionLog', () => {
   });
 
   it('DeleteRecords advances the log start offset and drops whole segments', async () => {
-    const log = await manager.createLog('t', 0, small());
+    const log = await f.manager.createLog('t', 0, small());
     for (let i = 0; i < 30; i++) await log.append(buildValueBatch(2, 50));
     const before = log.segmentInfos().length;
     expect(await log.deleteRecordsBefore(31n)).toBe(31n);
@@ -185,7 +175,7 @@ describe('PartitionLog', () => {
   });
 
   it('finds the first offset at or after a timestamp', async () => {
-    const log = await manager.createLog('t', 0, small());
+    const log = await f.manager.createLog('t', 0, small());
     for (let i = 0; i < 40; i++) {
       await log.append(buildBatch([{ value: 'x'.repeat(30), timestampMs: 1000 + i * 10 }, { value: 'y', timestampMs: 1005 + i * 10 }]));
     }
@@ -197,13 +187,13 @@ describe('PartitionLog', () => {
     expect(log.offsetForTimestamp(1200n)).toBe(40n);
     expect(log.offsetForTimestamp(1395n)).toBe(79n);
     expect(log.offsetForTimestamp(1396n)).toBeNull();
-    const gz = await manager.createLog('gz', 0);
+    const gz = await f.manager.createLog('gz', 0);
     await gz.append(buildBatch([{ value: 'a', timestampMs: 10 }, { value: 'b', timestampMs: 20 }], { compression: CompressionType.Gzip }));
     expect(gz.offsetForTimestamp(15n)).toBe(1n);
   });
 
   it('notifies listeners after each append and unsubscribes', async () => {
-    const log = await manager.createLog('t', 0);
+    const log = await f.manager.createLog('t', 0);
     const seen: bigint[] = [];
     const off = log.onAppend((info) => seen.push(info.firstOffset));
     await log.append(buildValueBatch(2, 1));
@@ -213,7 +203,7 @@ describe('PartitionLog', () => {
   });
 
   it('group-commits concurrent durable appends into few fdatasyncs', async () => {
-    const log = await manager.createLog('t', 0);
+    const log = await f.manager.createLog('t', 0);
     const spy = jest.spyOn(fs, 'fdatasync');
     try {
       const infos = await Promise.all(Array.from({ length: 64 }, () => log.append(buildValueBatch(1, 10), { durable: true })));
@@ -226,7 +216,7 @@ describe('PartitionLog', () => {
   });
 
   it('resolves a durable append only after an fdatasync that started after its write', async () => {
-    const log = await manager.createLog('t', 0);
+    const log = await f.manager.createLog('t', 0);
     const pending: (() => void)[] = [];
     const spy = jest.spyOn(fs, 'fdatasync').mockImplementation((_fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
       pending.push(() => callback(null));
@@ -255,7 +245,7 @@ describe('PartitionLog', () => {
   });
 
   it('maps ENOSPC to DiskFullError and leaves no partial batch behind', async () => {
-    const log = await manager.createLog('t', 0);
+    const log = await f.manager.createLog('t', 0);
     await log.append(buildValueBatch(1, 10));
     const size = log.sizeBytes();
     const original = fs.writeSync;
@@ -276,26 +266,26 @@ describe('PartitionLog', () => {
   });
 
   it('applies retention by time and by bytes, never deleting the active segment', async () => {
-    const log = await manager.createLog('t', 0, small({ 'retention.ms': '1000', 'retention.bytes': '-1' }));
+    const log = await f.manager.createLog('t', 0, small({ 'retention.ms': '1000', 'retention.bytes': '-1' }));
     for (let i = 0; i < 20; i++) await log.append(buildValueBatch(2, 50, clock.now));
     const segments = log.segmentInfos().length;
-    expect(await manager.runRetentionOnce(clock.now)).toBe(0);
+    expect(await f.manager.runRetentionOnce(clock.now)).toBe(0);
     clock.advance(5000);
-    expect(await manager.runRetentionOnce()).toBe(segments - 1);
+    expect(await f.manager.runRetentionOnce()).toBe(segments - 1);
     expect(log.segmentInfos()).toHaveLength(1);
     expect(log.logStartOffset).toBe(log.segmentInfos()[0]!.baseOffset);
-    const sized = await manager.createLog('s', 0, small({ 'retention.bytes': '2000', 'retention.ms': '-1' }));
+    const sized = await f.manager.createLog('s', 0, small({ 'retention.bytes': '2000', 'retention.ms': '-1' }));
     for (let i = 0; i < 40; i++) await sized.append(buildValueBatch(2, 50, clock.now));
-    await manager.runRetentionOnce();
+    await f.manager.runRetentionOnce();
     expect(sized.sizeBytes()).toBeLessThanOrEqual(2000 + 1000);
     expect(sized.sizeBytes()).toBeGreaterThanOrEqual(2000 - 1000);
     expect(fs.readdirSync(sized.dir).filter((f) => f.endsWith('.log')).length).toBe(sized.segmentInfos().length);
   });
 
   it('renames deleted segments to .deleted and removes them after file.delete.delay.ms', async () => {
-    const log = await manager.createLog('t', 0, small({ 'retention.bytes': '0', 'file.delete.delay.ms': '60000' }));
+    const log = await f.manager.createLog('t', 0, small({ 'retention.bytes': '0', 'file.delete.delay.ms': '60000' }));
     for (let i = 0; i < 20; i++) await log.append(buildValueBatch(2, 50));
-    await manager.runRetentionOnce();
+    await f.manager.runRetentionOnce();
     expect(fs.readdirSync(log.dir).some((f) => f.endsWith('.log.deleted'))).toBe(true);
     await log.close();
     expect(fs.readdirSync(log.dir).some((f) => f.endsWith('.deleted'))).toBe(false);
@@ -303,14 +293,14 @@ describe('PartitionLog', () => {
   });
 
   it('survives a clean reopen with the same contents', async () => {
-    const log = await manager.createLog('t', 0, small());
+    const log = await f.manager.createLog('t', 0, small());
     for (let i = 0; i < 25; i++) await log.append(buildValueBatch(2, 40));
     await log.deleteRecordsBefore(3n);
     const before = log.read(3n, 1 << 20);
     const infos = log.segmentInfos();
-    await manager.close();
-    manager = await LogManager.open({ dataDir: dir, clock, topicConfigs: () => small() });
-    const again = manager.getLog('t', 0) as PartitionLog;
+    await f.manager.close();
+    f.manager = await LogManager.open({ dataDir: f.dir, clock, topicConfigs: () => small() });
+    const again = f.manager.getLog('t', 0) as PartitionLog;
     expect(again.logStartOffset).toBe(3n);
     expect(again.logEndOffset).toBe(50n);
     expect(again.segmentInfos()).toEqual(infos);

@@ -4,10 +4,9 @@ import { BatchProblem, batchBaseOffset, batchSizeAt, checkBatch } from '@runnel/
 import { parseLogConfig } from './config';
 import { WRITE_GATHER_APPENDS_MAX } from './constants';
 import { DiskFullError, LogClosedError } from './errors';
-import { LogManager } from './log-manager';
 import { AppendInfo } from './partition-log';
 import { buildValueBatch } from './testing/batch-builder';
-import { ManualClock, makeTempDir, removeDir } from './testing/temp-dir';
+import { useLogManager } from './testing/log-manager-fixture';
 
 function baseOffsetsOf(records: Buffer): bigint[] {
   const out: bigint[] = [];
@@ -32,21 +31,10 @@ async function countWrites<T>(run: () => Promise<T>): Promise<{ result: T; write
 }
 
 describe('PartitionLog write gathering', () => {
-  let dir: string;
-  let manager: LogManager;
-  const clock = new ManualClock();
-
-  beforeEach(async () => {
-    dir = makeTempDir();
-    manager = await LogManager.open({ dataDir: dir, clock });
-  });
-  afterEach(async () => {
-    await manager.close();
-    removeDir(dir);
-  });
+  const f = useLogManager();
 
   it('writes the appends of one turn with one write, in order, and shows nothing before it', async () => {
-    const log = await manager.createLog('t', 0);
+    const log = await f.manager.createLog('t', 0);
     const seen: bigint[] = [];
     log.onAppend((info) => seen.push(info.firstOffset));
     const { result, writes } = await countWrites(async () => {
@@ -69,7 +57,7 @@ describe('PartitionLog write gathering', () => {
   });
 
   it('writes early once the queue holds WRITE_GATHER_APPENDS_MAX appends', async () => {
-    const log = await manager.createLog('t', 0);
+    const log = await f.manager.createLog('t', 0);
     const { result, writes } = await countWrites(() => Promise.all(Array.from({ length: WRITE_GATHER_APPENDS_MAX * 2 + 5 }, () => log.append(buildValueBatch(1, 10)))));
     expect(writes).toBe(3);
     expect(result.at(-1)!.lastOffset).toBe(BigInt(WRITE_GATHER_APPENDS_MAX * 2 + 4));
@@ -77,7 +65,7 @@ describe('PartitionLog write gathering', () => {
   });
 
   it('rolls segments inside one gathered write and indexes every segment', async () => {
-    const log = await manager.createLog('t', 0, parseLogConfig({ 'segment.bytes': '1000', 'index.interval.bytes': '100' }));
+    const log = await f.manager.createLog('t', 0, parseLogConfig({ 'segment.bytes': '1000', 'index.interval.bytes': '100' }));
     const infos = await Promise.all(Array.from({ length: 40 }, () => log.append(buildValueBatch(2, 40))));
     expect(log.segmentInfos().length).toBeGreaterThan(5);
     for (const segment of log.segmentInfos()) expect(segment.sizeBytes).toBeLessThanOrEqual(1000);
@@ -89,7 +77,7 @@ describe('PartitionLog write gathering', () => {
   });
 
   it('keeps several batches of one buffer together and mixes them with other appends', async () => {
-    const log = await manager.createLog('t', 0);
+    const log = await f.manager.createLog('t', 0);
     const many = Buffer.concat([buildValueBatch(2, 10), buildValueBatch(3, 10), buildValueBatch(1, 10)]);
     const [a, b, c] = await Promise.all([log.append(buildValueBatch(1, 10)), log.append(many), log.append(buildValueBatch(4, 10))]);
     expect([a.firstOffset, b.firstOffset, b.lastOffset, c.firstOffset]).toEqual([0n, 1n, 6n, 7n]);
@@ -97,7 +85,7 @@ describe('PartitionLog write gathering', () => {
   });
 
   it('on a failed gathered write rejects every append of it, cuts back the file and reuses the offsets', async () => {
-    const log = await manager.createLog('t', 0);
+    const log = await f.manager.createLog('t', 0);
     await log.append(buildValueBatch(1, 10));
     const size = log.sizeBytes();
     const seen: AppendInfo[] = [];
@@ -127,7 +115,7 @@ describe('PartitionLog write gathering', () => {
   });
 
   it('writes queued appends before a truncation, a roll, a flush and a close', async () => {
-    const log = await manager.createLog('t', 0);
+    const log = await f.manager.createLog('t', 0);
     const queued = [log.append(buildValueBatch(3, 10)), log.append(buildValueBatch(3, 10))];
     await log.truncateTo(3n); // the queue is written first, then cut at offset 3
     await Promise.all(queued);
@@ -139,12 +127,12 @@ describe('PartitionLog write gathering', () => {
     const beforeClose = log.append(buildValueBatch(1, 10));
     await log.close();
     expect((await beforeClose).firstOffset).toBe(5n);
-    const reopened = await manager.createLog('t', 0);
+    const reopened = await f.manager.createLog('t', 0);
     expect(reopened.logEndOffset).toBe(6n);
   });
 
   it('fails appends still queued when the log is abandoned (a crash: never acknowledged)', async () => {
-    const log = await manager.createLog('t', 0);
+    const log = await f.manager.createLog('t', 0);
     await log.append(buildValueBatch(1, 10));
     const queued = log.append(buildValueBatch(1, 10));
     log.abandon();
@@ -152,7 +140,7 @@ describe('PartitionLog write gathering', () => {
   });
 
   it('durable appends of one turn share the write and one sync', async () => {
-    const log = await manager.createLog('t', 0);
+    const log = await f.manager.createLog('t', 0);
     const sync = jest.spyOn(fs, 'fdatasync');
     try {
       const infos = await Promise.all(Array.from({ length: 20 }, () => log.append(buildValueBatch(1, 10), { durable: true })));
