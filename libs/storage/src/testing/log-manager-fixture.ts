@@ -1,4 +1,4 @@
-/** A LogManager over a fresh temporary directory for every test, closed and removed after it. */
+/** A LogManager over a fresh temporary directory for every test, closed and removed after it (jest only: not built into dist). */
 import { LogManager } from '../log-manager';
 import { ManualClock, makeTempDir, removeDir } from './temp-dir';
 
