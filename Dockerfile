@@ -5,7 +5,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 # The CRC-32C addon is a file: dependency built by npm during the install.
 COPY libs/records/native ./libs/records/native
-RUN npm ci --no-audit --no-fund
+# npm install, not npm ci: the lockfile is written without other platforms' optional binaries
+# (see .ci/run), which npm ci refuses.
+RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
