@@ -178,8 +178,8 @@ export class LogSegment {
   }
 
   /**
-   * Appends `chunks` (together `bytes` long: whole batches described by `batches`, whose positions
-   * are relative to the start of the first chunk) at the end of the file with vectored writes. On a
+   * Appends `chunks` (together `bytes` long: the whole batches described by `batches`, back to back,
+   * in order) at the end of the file with vectored writes. On a
    * failed write the file is cut back to its previous size, so no partial batch stays behind, and
    * the error is rethrown typed.
    */
@@ -197,7 +197,12 @@ export class LogSegment {
       }
       throw ioError(error, `writing ${this.logPath}`);
     }
-    for (const batch of batches) this.indexBatch(batch, basePosition + batch.position);
+    // The batches lie back to back from basePosition.
+    let position = basePosition;
+    for (const batch of batches) {
+      this.indexBatch(batch, position);
+      position += batch.sizeBytes;
+    }
     this.sizeBytes = basePosition + bytes;
     this.unsynced = true;
   }
