@@ -5,7 +5,8 @@
  * Memory state: warm (each scenario runs after a warm-up of the same scenario).
  */
 import autocannon from 'autocannon';
-import { ROOT, median, print, startBroker, startChild } from '../common';
+import { Agent, request } from 'node:http';
+import { ROOT, median, percentile, print, startBroker, startChild } from '../common';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const WARMUP_S = 1;
@@ -37,6 +38,30 @@ async function load(url: string, connections: number, body: string | undefined, 
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
 }
 
+/**
+ * One client, one request at a time over one keep-alive connection, timed per request in µs
+ * (autocannon reports whole milliseconds, which reads 0 at one client).
+ */
+async function sequentialLatency(url: string, body: string, requests = 3000): Promise<{ p50: number; p99: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const once = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const start = process.hrtime.bigint();
+      const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - start) / 1000) : reject(new Error(`status ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  for (let i = 0; i < 300; i++) await once();
+  const samples: number[] = [];
+  for (let i = 0; i < requests; i++) samples.push(await once());
+  agent.destroy();
+  samples.sort((x, y) => x - y);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
+
 async function warmAndLoad(url: string, connections: number, body: string | undefined, method: 'POST' | 'GET' = 'POST', requests?: autocannon.Request[]): Promise<Load> {
   await load(url, connections, body, method, WARMUP_S, requests);
   return load(url, connections, body, method, DURATION_S, requests);
@@ -60,6 +85,11 @@ async function main(): Promise<void> {
       print(`bare_node_produce_single_c${clients}_p50_latency`, b.p50, 'ms');
       print(`bare_node_produce_single_c${clients}_p99_latency`, b.p99, 'ms');
       if (clients === 64) bare64 = b.rps;
+      if (clients === 1) {
+        const l = await sequentialLatency(`${bareUrl}/topics/bench/records`, SINGLE);
+        print('bare_node_produce_single_c1_p50_latency_us', l.p50, 'us');
+        print('bare_node_produce_single_c1_p99_latency_us', l.p99, 'us');
+      }
       for (const acks of ['1', 'all']) {
         const r = await warmAndLoad(`${broker.url}/topics/bench/records?acks=${acks}`, clients, SINGLE);
         const tag = `http_produce_single_acks_${acks === '1' ? '1' : 'all'}_c${clients}`;
@@ -67,6 +97,11 @@ async function main(): Promise<void> {
         print(`${tag}_p50_latency`, r.p50, 'ms');
         print(`${tag}_p99_latency`, r.p99, 'ms');
         if (r.errors > 0) print(`${tag}_errors`, r.errors, 'responses');
+        if (clients === 1) {
+          const l = await sequentialLatency(`${broker.url}/topics/bench/records?acks=${acks}`, SINGLE);
+          print(`${tag}_p50_latency_us`, l.p50, 'us');
+          print(`${tag}_p99_latency_us`, l.p99, 'us');
+        }
         if (clients === 64 && acks === '1') runnel64acks1 = r.rps;
         if (clients === 64 && acks === 'all') runnel64acksAll = r.rps;
       }
