@@ -10,7 +10,10 @@ try {
     loaded: true,
     crc32c: addon.crc32c,
     crc32cPortable: addon.crc32cPortable,
+    crc32c3way: addon.crc32c3way ?? null,
+    crc32cVpclmul: addon.crc32cVpclmul ?? null,
     implementation: addon.implementation,
+    vpclmulMinBytes: addon.vpclmulMinBytes ?? 0,
   };
 } catch (error) {
   module.exports = { loaded: false, error: String(error && error.message ? error.message : error) };

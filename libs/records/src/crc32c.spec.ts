@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { crc32c as nodeRsCrc32c } from '@node-rs/crc32';
 import native from 'runnel-crc32c-native';
 import { crc32c, crc32cImplementation, crc32cNativeProblem } from './crc32c';
@@ -19,22 +20,46 @@ const nodeRs = (bytes: Uint8Array): number =>
 type Impl = [string, (data: Uint8Array) => number];
 const impls: Impl[] = [['crc32c (the export)', crc32c]];
 if (native.loaded) {
-  const { crc32c: fast, crc32cPortable } = native;
+  const { crc32c: fast, crc32cPortable, crc32c3way, crc32cVpclmul } = native;
   impls.push(
     [`addon ${native.implementation}`, (d) => fast(d)],
     ['addon portable path', (d) => crc32cPortable(d)],
   );
+  if (crc32c3way) impls.push(['addon 3-way path', (d) => crc32c3way(d)]);
+  if (crc32cVpclmul) impls.push(['addon VPCLMULQDQ path', (d) => crc32cVpclmul(d)]);
+}
+
+/** x86-64 Linux whose kernel reports AVX-512F and VPCLMULQDQ (it hides AVX-512 when the OS does not save ZMM state). */
+function cpuHasVpclmul(): boolean {
+  const flags = new Set(
+    /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim().split(/\s+/) ?? [],
+  );
+  return ['avx512f', 'vpclmulqdq', 'pclmulqdq', 'sse4_2'].every((flag) => flags.has(flag));
 }
 
 const OFFSETS = [0, 1, 3, 7, 13];
 const data = randomBytes((1 << 20) + 4096 + 64);
 
 describe('crc32c', () => {
-  it('uses the addon on x86-64 Linux (a broken build must fail CI, not silently slow down)', () => {
+  it('uses the addon on x86-64 Linux, its VPCLMULQDQ path when the CPU has it (a broken build must fail CI, not silently slow down)', () => {
     if (process.platform !== 'linux' || process.arch !== 'x64') return;
+    const vpclmul = cpuHasVpclmul();
     expect({ implementation: crc32cImplementation, problem: crc32cNativeProblem }).toEqual({
-      implementation: 'native-3way',
+      implementation: vpclmul ? 'native-vpclmul' : 'native-3way',
       problem: '',
+    });
+    expect(
+      native.loaded && {
+        implementation: native.implementation,
+        vpclmul: native.crc32cVpclmul !== null,
+        threeWay: native.crc32c3way !== null,
+        vpclmulMinBytes: native.vpclmulMinBytes > 0,
+      },
+    ).toEqual({
+      implementation: vpclmul ? 'x86-64-avx512-vpclmul' : 'x86-64-sse4.2-3way',
+      vpclmul,
+      threeWay: true,
+      vpclmulMinBytes: vpclmul,
     });
   });
 
@@ -62,8 +87,34 @@ describe('crc32c', () => {
     }
   });
 
-  // The addon's blocks are three lanes of 8192, 1024 or 128 bytes: lengths around their multiples, and large ones.
-  const blockEdges = [384, 3072, 24576].flatMap((b) =>
+  it('addon: the VPCLMULQDQ path equals the 3-way path for every length 0..4096 and large odd lengths at misaligned offsets', () => {
+    if (!native.loaded || !native.crc32cVpclmul || !native.crc32c3way) return; // CPUs without it: the test above decides
+    const { crc32cVpclmul, crc32c3way, crc32c: dispatched } = native;
+    const lengths = [
+      ...Array.from({ length: 4097 }, (_, n) => n),
+      4097,
+      65_535,
+      110_000,
+      110_017,
+      999_983,
+      1 << 20,
+    ];
+    for (const offset of [...OFFSETS, 31, 63]) {
+      const mismatches: number[] = [];
+      for (const n of lengths) {
+        const view = data.subarray(offset, offset + n);
+        const want = crc32c3way(view);
+        if (crc32cVpclmul(view) !== want || dispatched(view) !== want) mismatches.push(n);
+        // With a non-zero initial register too (it goes into the first folded chunk).
+        if (crc32cVpclmul(view, 0x9e3779b9) !== crc32c3way(view, 0x9e3779b9)) mismatches.push(-n);
+      }
+      expect({ offset, mismatches }).toEqual({ offset, mismatches: [] });
+    }
+  });
+
+  // The addon's 3-way blocks are three lanes of 8192, 1024 or 128 bytes, its VPCLMULQDQ blocks 512 bytes in
+  // chunks of 64 folded to 16: lengths around their multiples, and large ones.
+  const blockEdges = [384, 3072, 24576, 512 * 17].flatMap((b) =>
     [1, 2, 3, 4, 5].flatMap((k) => [b * k - 1, b * k, b * k + 1, b * k + 383]),
   );
   const large = [110_000, 110_001, 1 << 20, (1 << 20) + 4095, 999_983, 65_537, ...blockEdges];
@@ -104,8 +155,11 @@ describe('crc32c', () => {
   it('addon: `initial` continues a previous result, any view type, bad arguments throw TypeError', () => {
     if (!native.loaded) return; // the x86-64 Linux test above fails in that case
     const whole = data.subarray(5, 5 + 200_003);
-    for (const cut of [0, 1, 100, 24_577, 110_000, 200_003]) {
-      for (const f of [native.crc32c, native.crc32cPortable]) {
+    const paths = [native.crc32c, native.crc32cPortable, native.crc32c3way, native.crc32cVpclmul].filter(
+      (f) => f !== null,
+    );
+    for (const cut of [0, 1, 100, 255, 256, 24_577, 110_000, 200_003]) {
+      for (const f of paths) {
         expect(f(whole.subarray(cut), f(whole.subarray(0, cut)))).toBe(nodeRs(whole));
         expect(f(whole.subarray(cut), undefined)).toBe(f(whole.subarray(cut)));
       }
