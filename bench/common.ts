@@ -3,7 +3,7 @@
  * temp data dir, wait for it to listen, and stop it. Benchmarks print `name: value unit` lines.
  */
 import { ChildProcess, execSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..');
@@ -14,10 +14,10 @@ export function workDir(prefix: string): string {
   return mkdtempSync(join(WORK, prefix));
 }
 
+/** Builds dist/ from the current sources (incremental: seconds when nothing changed), so a bench never runs a stale build. */
 export function ensureBuilt(): string {
-  const main = join(ROOT, 'dist/apps/broker/src/main.js');
-  if (!existsSync(main)) execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
-  return main;
+  execSync('npm run -s build', { cwd: ROOT, stdio: 'inherit' });
+  return join(ROOT, 'dist/apps/broker/src/main.js');
 }
 
 export interface Child {
