@@ -145,7 +145,6 @@ const EMPTY = Buffer.alloc(0);
 interface QueuedAppend {
   buf: Buffer;
   infos: BatchInfo[];
-  bytes: number;
   result: AppendInfo;
   nowMs: number;
   resolve: ((info: AppendInfo) => void) | null;
@@ -410,7 +409,7 @@ export class PartitionLog {
     // A durable append joins the group commit now: the next sync writes the queue out first.
     const synced = options.durable ? this.requestSync() : null;
     this.queued.push(entry);
-    this.queuedBytes += entry.bytes;
+    this.queuedBytes += entry.buf.length;
     this.queuedEnd = entry.result.lastOffset + 1n;
     if (this.queuedBytes >= WRITE_GATHER_BYTES || this.queued.length >= WRITE_GATHER_APPENDS_MAX) {
       this.writeQueued();
@@ -515,7 +514,7 @@ export class PartitionLog {
       recordCount,
       batchCount: infos.length,
     };
-    return { buf, infos, bytes: position, result, nowMs, resolve: null, reject: null };
+    return { buf, infos, result, nowMs, resolve: null, reject: null };
   }
 
   private scheduleWrite(): void {

@@ -16,11 +16,8 @@ const READ_ROUNDS_MAX = 64;
 export type OffsetSpec = bigint | 'earliest' | 'latest';
 export type Isolation = 'read_uncommitted' | 'read_committed';
 
-/** A decoded record as the fetch path returns it (the shape the JSON doors render). */
-export type FetchedRecord = StoredRecord;
-
 export interface PartitionFetch {
-  records: FetchedRecord[];
+  records: StoredRecord[];
   /** The offset to read next: one past the last record returned, or the requested offset. */
   nextOffset: bigint;
   highWatermark: bigint;
@@ -80,7 +77,7 @@ export class FetchService {
 
   /** Reads from `offset` without waiting. `offset` must already be within bounds. */
   async read(log: PartitionLog, offset: bigint, options: FetchOptions): Promise<PartitionFetch> {
-    const records: FetchedRecord[] = [];
+    const records: StoredRecord[] = [];
     let next = offset < log.logStartOffset ? log.logStartOffset : offset;
     let bytesLeft = options.maxBytes;
     let bytes = 0;

@@ -14,7 +14,7 @@ export class MetricsService {
   private readonly producedBytes = new Counter({ name: 'runnel_produce_bytes_total', help: 'Record batch bytes appended, by topic.', labelNames: ['topic'], registers: [this.registry] });
   private readonly fetchedRecords = new Counter({ name: 'runnel_fetch_records_total', help: 'Records returned to readers, by topic and door.', labelNames: ['topic', 'door'], registers: [this.registry] });
   private readonly fetchedBytes = new Counter({ name: 'runnel_fetch_bytes_total', help: 'Stored bytes read for readers, by topic and door.', labelNames: ['topic', 'door'], registers: [this.registry] });
-  readonly requestSeconds = new Histogram({
+  private readonly requestSeconds = new Histogram({
     name: 'runnel_http_request_duration_seconds',
     help: 'HTTP request latency by method, route and status.',
     labelNames: ['method', 'route', 'status'],
@@ -65,6 +65,11 @@ export class MetricsService {
   produced(topic: string, records: number, bytes: number): void {
     this.producedRecords.inc({ topic }, records);
     this.producedBytes.inc({ topic }, bytes);
+  }
+
+  /** One HTTP request served; `route` is the route template (bounded label cardinality). */
+  requestServed(method: string, route: string, status: number, seconds: number): void {
+    this.requestSeconds.observe({ method, route, status: String(status) }, seconds);
   }
 
   fetched(topic: string, door: string, records: number, bytes: number): void {

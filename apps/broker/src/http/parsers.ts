@@ -42,12 +42,21 @@ export function parseConcatenatedJson(text: string): unknown[] {
   return values;
 }
 
+/** One JSON document, or the contract's malformed-request error naming the parse problem. */
+export function parseJsonDocument(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw malformed(`malformed JSON body: ${(e as Error).message}; send one valid JSON document.`);
+  }
+}
+
 export function setupHttpParsers(app: NestFastifyApplication, _config: BrokerConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
   const parseJson = (req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void): void => {
     if (body.length === 0) return done(null, undefined);
     try {
-      done(null, JSON.parse(body));
+      done(null, parseJsonDocument(body));
     } catch (e) {
       if (req.url.startsWith('/v3/')) {
         try {
@@ -56,7 +65,7 @@ export function setupHttpParsers(app: NestFastifyApplication, _config: BrokerCon
           return done(inner as Error);
         }
       }
-      done(malformed(`malformed JSON body: ${(e as Error).message}; send one valid JSON document.`));
+      done(e as Error);
     }
   };
   fastify.removeContentTypeParser(['application/json']);

@@ -12,11 +12,13 @@
  * and OpenAPI describe the route from it). A test checks both paths answer alike.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
 import type { BrokerConfig } from '../config/broker-config';
 import { ProduceService, parseAcks } from '../core/produce.service';
 import { MetricsService } from '../core/metrics.service';
 import { parseFormat, toProduceRecords } from '../core/record-format';
 import { malformed } from '../core/errors';
+import { parseJsonDocument } from './parsers';
 import { renderError } from './domain-error.filter';
 
 const PREFIX = '/topics/';
@@ -89,25 +91,11 @@ export class ProduceFastPath {
   }
 
   private async produce(services: Services, topic: string, query: string, body: Buffer, res: ServerResponse, started: bigint): Promise<void> {
-    let acksText: string | undefined;
-    let formatText: string | undefined;
-    if (query !== '') {
-      for (const pair of query.split('&')) {
-        const eq = pair.indexOf('=');
-        const name = eq < 0 ? pair : pair.slice(0, eq);
-        const value = eq < 0 ? '' : decodeURIComponent(pair.slice(eq + 1).replace(/\+/g, ' '));
-        if (name === 'acks') acksText = value;
-        else if (name === 'format') formatText = value;
-      }
-    }
-    const format = parseFormat(formatText, 'json');
-    const acks = parseAcks(acksText);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch (e) {
-      throw malformed(`malformed JSON body: ${(e as Error).message}; send one valid JSON document.`);
-    }
+    // The same query parser Fastify uses for the controller's path gives repeated keys the same meaning.
+    const params = parseQuery(query) as { format?: string; acks?: string };
+    const format = parseFormat(params.format, 'json');
+    const acks = parseAcks(params.acks);
+    const parsed = parseJsonDocument(body.toString('utf8'));
     const records = toProduceRecords(parsed, format, services.config.httpRecordsPerRequestMax);
     const offsets = await services.produce.produce(topic, records, acks);
     this.send(res, 200, JSON.stringify({ topic, offsets }), started);
@@ -123,7 +111,7 @@ export class ProduceFastPath {
     res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text) });
     res.end(text);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.services?.metrics.requestSeconds.observe({ method: 'POST', route: ROUTE, status: String(status) }, seconds);
+    this.services?.metrics.requestServed('POST', ROUTE, status, seconds);
   }
 }
 

@@ -7,7 +7,7 @@ export function setupRequestMetrics(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    metrics.requestSeconds.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    metrics.requestServed(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 }
