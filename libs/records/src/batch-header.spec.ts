@@ -21,6 +21,17 @@ describe('batch header', () => {
     expect(readBatchHeader(buf).baseOffset).toBe(42n);
     expect(checkBatch(buf, 0, buf.length)).toBe(BatchProblem.Ok);
   });
+  it('stamps base offsets across the whole int64 range byte for byte as writeBigInt64BE', () => {
+    const values = [0n, 1n, 0xffff_ffffn, 0x1_0000_0000n, 0x1_2345_6789n, BigInt(Number.MAX_SAFE_INTEGER), BigInt(Number.MAX_SAFE_INTEGER) + 1n, 0x7fff_ffff_ffff_ffffn, -1n, -(2n ** 63n)];
+    for (const value of values) {
+      const buf = emptyBatch();
+      setBatchBaseOffset(buf, value);
+      const expected = Buffer.alloc(8);
+      expected.writeBigInt64BE(value);
+      expect(buf.subarray(0, 8)).toEqual(expected);
+      expect(readBatchHeader(buf).baseOffset).toBe(value);
+    }
+  });
   it('detects a flipped byte after the CRC field and a short buffer', () => {
     const buf = emptyBatch();
     buf[30] = buf[30]! ^ 1;

@@ -72,6 +72,9 @@ export interface SegmentRecovery {
   problem: string | null;
 }
 
+/** SEGMENT_RELATIVE_OFFSET_MAX as a BigInt, made once (the append path compares against it per batch). */
+const RELATIVE_OFFSET_MAX_BIG = BigInt(SEGMENT_RELATIVE_OFFSET_MAX);
+
 /** Shared scratch for header walks (the engine is single threaded and walks never interleave). */
 const headerScratch = Buffer.allocUnsafe(HEADER_SCAN_CHUNK_BYTES);
 
@@ -164,12 +167,12 @@ export class LogSegment {
   relativeOffset(offset: bigint): number {
     const relative = offset - this.baseOffset;
     if (relative <= 0n) return 0;
-    return relative > BigInt(SEGMENT_RELATIVE_OFFSET_MAX) ? SEGMENT_RELATIVE_OFFSET_MAX : Number(relative);
+    return relative > RELATIVE_OFFSET_MAX_BIG ? SEGMENT_RELATIVE_OFFSET_MAX : Number(relative);
   }
 
   /** True when a batch ending at `lastOffset` cannot be stored here (relative offset overflow). */
   offsetOverflows(lastOffset: bigint): boolean {
-    return lastOffset - this.baseOffset > BigInt(SEGMENT_RELATIVE_OFFSET_MAX) || lastOffset < this.baseOffset;
+    return lastOffset - this.baseOffset > RELATIVE_OFFSET_MAX_BIG || lastOffset < this.baseOffset;
   }
 
   /** Index entries this append may add at most (one per batch). */
