@@ -143,6 +143,15 @@ export interface PartitionLogLoadOptions {
 
 const EMPTY = Buffer.alloc(0);
 
+/** Resolves written appends, or rejects them all with the write's error. */
+function settle(entries: readonly QueuedAppend[], error: StorageError | null): void {
+  if (error) {
+    for (const entry of entries) entry.reject?.(error);
+  } else {
+    for (const entry of entries) entry.resolve?.(entry.result);
+  }
+}
+
 /** A stamped append waiting for the gathered write. */
 interface QueuedAppend {
   buf: Buffer;
@@ -211,6 +220,12 @@ export class PartitionLog {
   private queuedBytes = 0;
   private queuedEnd: bigint | null = null;
   private writeScheduled = false;
+  /**
+   * Appends written outside the end-of-turn callback (at the gather threshold, or by a read, sync or
+   * structural change) whose promises settle in that callback, never inside the caller's own call:
+   * a loop of `await log.append()` then always returns to the event loop once a turn.
+   */
+  private writtenUnsettled: { entries: readonly QueuedAppend[]; error: StorageError | null }[] = [];
 
   private constructor(
     readonly dir: string,
@@ -525,18 +540,36 @@ export class PartitionLog {
     // Every append of this turn of the event loop joins the write.
     setImmediate(() => {
       this.writeScheduled = false;
-      if (!this.closedFlag) this.writeQueued();
+      this.settleWritten();
+      if (!this.closedFlag) this.writeQueued(true);
     });
   }
 
-  /** Writes the gathered appends out now (no-op when none); their promises settle. */
-  private writeQueued(): void {
+  /**
+   * Writes the gathered appends out now (no-op when none). Their promises settle now when called from
+   * the end-of-turn callback (`settleNow`), else in the next one (see writtenUnsettled).
+   */
+  private writeQueued(settleNow = false): void {
     if (this.queued.length === 0) return;
     const entries = this.queued;
     this.queued = [];
     this.queuedBytes = 0;
     this.queuedEnd = null;
-    this.writeEntries(entries);
+    const error = this.writeEntries(entries);
+    if (settleNow) {
+      settle(entries, error);
+    } else {
+      this.writtenUnsettled.push({ entries, error });
+      this.scheduleWrite();
+    }
+  }
+
+  /** Settles the appends written earlier in this turn, in offset order. */
+  private settleWritten(): void {
+    const written = this.writtenUnsettled;
+    if (written.length === 0) return;
+    this.writtenUnsettled = [];
+    for (const { entries, error } of written) settle(entries, error);
   }
 
   /** Makes every gathered append visible (written) before a read or a structural change. */
@@ -547,8 +580,8 @@ export class PartitionLog {
 
   /**
    * Writes `entries` (stamped appends, in offset order) as one vectored write per segment touched,
-   * indexes them, then notifies listeners and resolves each entry. On a failed write the log is
-   * cut back to where these entries began, each is rejected, and the typed error is returned.
+   * indexes them and notifies listeners; the caller settles the entries' promises (settle()). On a
+   * failed write the log is cut back to where these entries began and the typed error is returned.
    */
   private writeEntries(entries: readonly QueuedAppend[]): StorageError | null {
     const startOffset = this.logEndOffset;
@@ -557,9 +590,7 @@ export class PartitionLog {
     } catch (error) {
       if (this.logEndOffset > startOffset) this.truncateSync(startOffset);
       this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
-      const typed = error instanceof StorageError ? error : ioError(error, `appending to ${this.topic}-${this.partition}`);
-      for (const entry of entries) entry.reject?.(typed);
-      return typed;
+      return error instanceof StorageError ? error : ioError(error, `appending to ${this.topic}-${this.partition}`);
     }
     for (const entry of entries) {
       this.unflushedMessages += entry.result.recordCount;
@@ -570,7 +601,6 @@ export class PartitionLog {
           this.logger.error(`onAppend listener of ${this.topic}-${this.partition} threw: ${String(error)}`);
         }
       }
-      entry.resolve?.(entry.result);
     }
     return null;
   }
@@ -1043,6 +1073,8 @@ export class PartitionLog {
   private closeFiles(): void {
     this.closedFlag = true;
     // Appends not yet written were never acknowledged: they fail, as in a crash.
+    // Appends already written (or failed) settle as they went.
+    this.settleWritten();
     const lost = this.queued;
     this.queued = [];
     this.queuedBytes = 0;

@@ -64,6 +64,30 @@ describe('PartitionLog write gathering', () => {
     expect(log.read(0n, 1 << 24).records.length).toBe(log.sizeBytes());
   });
 
+  it('settles early writes in the end-of-turn callback, so a loop of awaited appends lets the event loop run', async () => {
+    const log = await f.manager.createLog('t', 0);
+    const appenders = WRITE_GATHER_APPENDS_MAX + 100;
+    const limit = appenders * 40;
+    const batch = buildValueBatch(1, 10);
+    let appended = 0;
+    let timerRan = false;
+    setTimeout(() => (timerRan = true), 0);
+    // Every turn fills the queue past WRITE_GATHER_APPENDS_MAX, so a write happens inside append();
+    // were those appends settled there, the appenders would go on in microtasks and the timer would
+    // only run after `limit` appends.
+    await Promise.all(
+      Array.from({ length: appenders }, async () => {
+        while (!timerRan && appended < limit) {
+          await log.append(Buffer.from(batch));
+          appended++;
+        }
+      }),
+    );
+    expect(timerRan).toBe(true);
+    expect(appended).toBeLessThan(appenders * 4);
+    expect(log.logEndOffset).toBe(BigInt(appended));
+  });
+
   it('rolls segments inside one gathered write and indexes every segment', async () => {
     const log = await f.manager.createLog('t', 0, parseLogConfig({ 'segment.bytes': '1000', 'index.interval.bytes': '100' }));
     const infos = await Promise.all(Array.from({ length: 40 }, () => log.append(buildValueBatch(2, 40))));
