@@ -16,11 +16,19 @@
  *   the same syscall size: what the engine adds on top of the write it has to make.
  *   `crc_then_writev_no_engine_...` does only what any CRC-verifying engine must: CRC-32C each
  *   buffer and writev them in gathered groups, with no engine around it.
- * - Durable appends: C concurrent appenders each loop `append(batch, { durable: true })`; the log
- *   group-commits one fdatasync for every append written before the sync started.
+ *   `raw_write_1mib_unaligned_...` is the raw side again with its file starting at byte 1000, so no
+ *   write starts on a page: how any append log's writes land (each begins where the last batch ended).
+ * - Closed loops: C concurrent appenders (1, 16, 64) each loop `await append(batch, { durable })` for
+ *   FSYNC_SECONDS or 1 GiB, without fsync and with it (the log group-commits one fdatasync for every
+ *   append written before the sync started). Each measurement starts on a fresh log after its own
+ *   warm-up pass and sync(1), so all run on warm memory and none pays for another's writeback.
+ *   `fsync_c64_vs_nofsync_ratio_*` divides by the interleaved no-fsync figure above;
+ *   `fsync_c64_vs_nofsync_c64_ratio_*` by the closed loop at the same concurrency.
+ * - The device's ceiling: 4 `dd oflag=direct` processes writing 2 GiB together (no page cache).
  * - Recovery is measured on RECOVERY_BYTES after an unclean stop (no clean-shutdown marker, no
  *   recovery point: every segment re-validated with CRC and indexes rebuilt) and scaled to 1 GiB.
  */
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import * as path from 'node:path';
 import { BATCH_OFFSET_ATTRIBUTES, crc32c } from '@runnel/records';
@@ -36,6 +44,10 @@ const WARMUP_BYTES = 1024 * MiB;
 const INTERLEAVE_CHUNK_BYTES = 2 * MiB;
 const INTERLEAVE_ROUNDS = 96;
 const FSYNC_SECONDS = 2;
+/** The unaligned raw baseline starts its file here: not a multiple of the 4 KiB page. */
+const UNALIGNED_START = 1000;
+const DEVICE_MAX_BYTES = 2048 * MiB;
+const CLOSED_LOOP_BYTES = WARMUP_BYTES;
 const READ_LOG_BYTES = 256 * MiB;
 const LOOKUPS = 20_000;
 const RECOVERY_BYTES = 256 * MiB;
@@ -102,6 +114,29 @@ async function appendBytes(log: PartitionLog, pool: Buffer[], bytes: number, opt
   return { secondsTaken: seconds(start), batches };
 }
 
+/**
+ * The most the disk takes for writes that reach it: 4 `dd oflag=direct` processes (no page cache)
+ * each writing DEVICE_MAX_BYTES / 4 in 4 MiB blocks, timed together. Bytes per second.
+ */
+async function deviceMaxWriteRate(): Promise<number> {
+  const streams = 4;
+  const blocks = DEVICE_MAX_BYTES / streams / (4 * MiB);
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: streams }, (_, i) => {
+      const file = path.join(WORK_DIR, `device-max-${i}`);
+      return new Promise<void>((resolve, reject) => {
+        const dd = spawn('dd', ['if=/dev/zero', `of=${file}`, 'bs=4M', `count=${blocks}`, 'oflag=direct'], { stdio: 'ignore' });
+        dd.on('error', reject);
+        dd.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`dd exited with ${code}`))));
+      });
+    }),
+  );
+  const rate = DEVICE_MAX_BYTES / seconds(start);
+  for (let i = 0; i < streams; i++) fs.rmSync(path.join(WORK_DIR, `device-max-${i}`), { force: true });
+  return rate;
+}
+
 let topicSeq = 0;
 async function freshLog(manager: LogManager, overrides: Record<string, string> = {}): Promise<PartitionLog> {
   return manager.createLog(`bench-${topicSeq++}`, 0, parseLogConfig(overrides, config));
@@ -141,6 +176,12 @@ async function main(): Promise<void> {
       let sameSizePosition = 0;
       let sameSizeSeconds = 0;
       let rawPosition = 0;
+      // ... and raw 1 MiB writes that start where no page starts, as a log's writes do (a write begins
+      // where the last batch ended): the same bytes and syscall size as the raw side, unaligned.
+      const unalignedFile = path.join(WORK_DIR, 'raw-unaligned');
+      const unalignedFd = batchRecords === 1000 ? fs.openSync(unalignedFile, 'w') : null;
+      let unalignedPosition = UNALIGNED_START;
+      let unalignedSeconds = 0;
       const bareFile = path.join(WORK_DIR, 'crc-writev-no-engine');
       const bareFd = batchRecords === 1000 ? fs.openSync(bareFile, 'w') : null;
       let barePosition = 0;
@@ -161,6 +202,11 @@ async function main(): Promise<void> {
             const appended = await appendBytes(log, pool, chunkBytes);
             appendSeconds += appended.secondsTaken;
             appendBatches += appended.batches;
+          },
+          async () => {
+            if (unalignedFd === null) return;
+            unalignedSeconds += rawWrite(unalignedFd, unalignedPosition, chunkBytes, rawBuf);
+            unalignedPosition += chunkBytes;
           },
           async () => {
             if (!sameSizeFd) return;
@@ -228,6 +274,11 @@ async function main(): Promise<void> {
         const verifiedMbPerSecond = (verifiedBatches * batch.length) / verifiedSeconds / MB;
         print('append_batch1000_nofsync_crc_verified_by_caller_throughput', verifiedMbPerSecond, 'MB/s');
         results.set('ratioVerified', verifiedMbPerSecond / rawHere);
+        const unaligned = (unalignedPosition - UNALIGNED_START) / unalignedSeconds / MB;
+        print('raw_write_1mib_unaligned_throughput_beside_batch1000', unaligned, 'MB/s');
+        results.set('ratioUnaligned', mbPerSecond / unaligned);
+        fs.closeSync(unalignedFd!);
+        fs.rmSync(unalignedFile);
         const sameSize = sameSizePosition / sameSizeSeconds / MB;
         print('raw_write_batch_sized_throughput_beside_batch1000', sameSize, 'MB/s');
         results.set('ratioSameSize', mbPerSecond / sameSize);
@@ -247,39 +298,62 @@ async function main(): Promise<void> {
     print('append_vs_raw_write_ratio_crc_verified_by_caller', results.get('ratioVerified')!, 'x');
     print('append_vs_raw_write_ratio_one_write_per_append', results.get('ratioUngathered')!, 'x');
     print('crc_then_writev_no_engine_vs_raw_write_ratio', results.get('ratioNoEngine')!, 'x');
+    print('append_vs_raw_unaligned_write_ratio', results.get('ratioUnaligned')!, 'x');
     print('append_vs_raw_batch_sized_write_ratio', results.get('ratioSameSize')!, 'x');
     print('append_vs_raw_batch_sized_write_ratio_crc_verified_by_caller', results.get('ratioSameSizeVerified')!, 'x');
 
-    // --- durable appends, group-committed, at 1, 16 and 64 concurrent appenders ---
+    // --- closed loops at 1, 16 and 64 concurrent appenders, without and with group-committed fsync ---
+    // Each appender loops `await append(batch, { durable })` for FSYNC_SECONDS or until CLOSED_LOOP_BYTES
+    // are appended. Every measurement starts after the warm-up pass and sync(1) (untimed): warm memory,
+    // no writeback of another run's data, and never more bytes than the warm-up freed just before.
     for (const batchRecords of [1, 100, 1000]) {
+      const batch = buildValueBatch(batchRecords, VALUE_BYTES);
       for (const concurrency of [1, 16, 64]) {
-        const log = await freshLog(manager);
-        const batch = buildValueBatch(batchRecords, VALUE_BYTES);
-        let appends = 0;
-        // Each appender its own buffer: the log owns a buffer until its append resolves.
-        let stop = false;
-        const start = process.hrtime.bigint();
-        const timer = setTimeout(() => (stop = true), FSYNC_SECONDS * 1000);
-        await Promise.all(
-          Array.from({ length: concurrency }, async () => {
-            const own = Buffer.from(batch);
-            while (!stop) {
-              await log.append(own, { durable: true });
-              appends++;
-            }
-          }),
-        );
-        clearTimeout(timer);
-        const taken = seconds(start);
-        const recordsPerSecond = (appends * batchRecords) / taken;
-        print(`append_batch${batchRecords}_fsync_c${concurrency}_records`, recordsPerSecond, 'records/s');
-        print(`append_batch${batchRecords}_fsync_c${concurrency}_throughput`, (appends * batch.length) / taken / MB, 'MB/s');
-        results.set(`fsync${batchRecords}c${concurrency}`, recordsPerSecond);
-        await manager.deleteLog(log.topic, 0);
+        for (const durable of [false, true]) {
+          warmUp();
+          execFileSync('sync');
+          const log = await freshLog(manager);
+          let appends = 0;
+          const appendsMax = Math.ceil(CLOSED_LOOP_BYTES / batch.length);
+          let stop = false;
+          const start = process.hrtime.bigint();
+          const timer = setTimeout(() => (stop = true), FSYNC_SECONDS * 1000);
+          await Promise.all(
+            Array.from({ length: concurrency }, async () => {
+              // Each appender its own buffer: the log owns a buffer until its append resolves.
+              const own = Buffer.from(batch);
+              while (!stop && appends < appendsMax) {
+                await log.append(own, { durable });
+                appends++;
+              }
+            }),
+          );
+          clearTimeout(timer);
+          const taken = seconds(start);
+          const recordsPerSecond = (appends * batchRecords) / taken;
+          const mode = durable ? 'fsync' : 'nofsync';
+          print(`append_batch${batchRecords}_${mode}_c${concurrency}_records`, recordsPerSecond, 'records/s');
+          print(`append_batch${batchRecords}_${mode}_c${concurrency}_throughput`, (appends * batch.length) / taken / MB, 'MB/s');
+          results.set(`${mode}${batchRecords}c${concurrency}`, recordsPerSecond);
+          await manager.deleteLog(log.topic, 0);
+        }
       }
     }
     print('fsync_c64_vs_nofsync_ratio_batch100', results.get('fsync100c64')! / results.get('nofsync100')!, 'x');
     print('fsync_c64_vs_nofsync_ratio_batch1000', results.get('fsync1000c64')! / results.get('nofsync1000')!, 'x');
+    print('fsync_c64_vs_nofsync_c64_ratio_batch100', results.get('fsync100c64')! / results.get('nofsync100c64')!, 'x');
+    print('fsync_c64_vs_nofsync_c64_ratio_batch1000', results.get('fsync1000c64')! / results.get('nofsync1000c64')!, 'x');
+    // The device's own ceiling for writes that reach the disk: 4 dd processes writing with O_DIRECT.
+    execFileSync('sync');
+    const deviceMax = await deviceMaxWriteRate();
+    print('device_max_write_o_direct_4_streams_throughput', deviceMax / MB, 'MB/s');
+    for (const batchRecords of [100, 1000]) {
+      const batchBytes = buildValueBatch(batchRecords, VALUE_BYTES).length;
+      const durable = (results.get(`fsync${batchRecords}c64`)! * batchBytes) / batchRecords;
+      const noFsync = (results.get(`nofsync${batchRecords}`)! * batchBytes) / batchRecords;
+      print(`fsync_c64_vs_device_max_ratio_batch${batchRecords}`, durable / deviceMax, 'x');
+      print(`nofsync_half_vs_device_max_ratio_batch${batchRecords}`, noFsync / 2 / deviceMax, 'x');
+    }
     // The device's bound for durable appends: a raw loop writing what one group commit of 64
     // appenders writes, then fdatasync, on the same disk.
     for (const batchRecords of [100, 1000]) {
