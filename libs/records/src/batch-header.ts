@@ -129,9 +129,9 @@ export function isTransactionalBatch(attributes: number): boolean {
   return (attributes & ATTRIBUTE_TRANSACTIONAL) !== 0;
 }
 
-/** Stamps the offsets assigned by the log. Does not touch the CRC (it does not cover these bytes). */
 const SAFE_OFFSET_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** Stamps the offsets assigned by the log. Does not touch the CRC (it does not cover these bytes). */
 export function setBatchBaseOffset(buf: Buffer, baseOffset: bigint, pos = 0): void {
   const at = pos + BATCH_OFFSET_BASE_OFFSET;
   if (baseOffset >= 0n && baseOffset <= SAFE_OFFSET_MAX) {
