@@ -71,9 +71,10 @@ export class Pump {
     }
     if (this.waitingForDrain || this.sink.closed) return;
     this.running = true;
-    // The check phase of this loop turn: appends of the same turn (several produce requests read
-    // from one socket chunk) leave in one frame per subscriber, with no timer delay.
-    setImmediate(() => {
+    // Right after the current callback. Appends reach the log's listeners from its end-of-turn write
+    // (one callback per gathered write), so every append of the turn has been notified by then and
+    // leaves in one frame per subscriber; a setImmediate here would wait for the next loop turn.
+    queueMicrotask(() => {
       this.run().catch((error: unknown) => {
         // A bug, not an operating error (reads report theirs through feed.failed): stop this
         // client's pump loudly rather than take the broker down with an unhandled rejection.
