@@ -58,7 +58,6 @@ export class AdminService {
       replicationFactor: replicationFactor ?? this.config.value.defaultReplicationFactor,
       configs: strings,
     });
-    await this.engine.syncLogsWithImage();
     return this.describeTopic(name);
   }
 
@@ -94,7 +93,6 @@ export class AdminService {
   async deleteTopic(name: string): Promise<void> {
     if (!this.engine.image.topic(name)) throw topicNotFound(name);
     await this.engine.metadata.deleteTopic(name);
-    await this.engine.syncLogsWithImage();
   }
 
   async alterConfigs(name: string, body: Record<string, unknown>): Promise<unknown> {
@@ -108,14 +106,12 @@ export class AdminService {
     }
     if (Object.keys(set).length === 0 && remove.length === 0) throw invalid('give at least one config to set, e.g. {"retention.ms": "3600000"}.');
     await this.engine.metadata.alterTopicConfigs(name, set, remove);
-    await this.engine.syncLogsWithImage();
     return { name, configs: this.effectiveConfigs(name) };
   }
 
   async createPartitions(name: string, count: number): Promise<unknown> {
     if (!this.engine.image.topic(name)) throw topicNotFound(name);
     await this.engine.metadata.createPartitions(name, count);
-    await this.engine.syncLogsWithImage();
     return this.describeTopic(name);
   }
 

@@ -61,7 +61,6 @@ export async function handleCreateTopics(deps: WireDeps, request: CreateTopicsRe
     for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
     try {
       const created = await deps.engine.metadata.createTopic({ name: t.name, partitions, replicationFactor, configs, validateOnly });
-      if (!validateOnly) await deps.engine.syncLogsWithImage();
       const entries = validateOnly ? Object.entries(created.configs).map(([name, value]) => ({ name, value, source: SOURCE_TOPIC_CONFIG })) : topicConfigEntries(deps, t.name);
       topics.push({
         name: t.name,
@@ -94,7 +93,6 @@ export async function handleDeleteTopics(deps: WireDeps, request: DeleteTopicsRe
     }
     try {
       await deps.engine.metadata.deleteTopic(name);
-      await deps.engine.syncLogsWithImage();
       responses.push({ name, ...idField, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (e) {
       responses.push({ name, ...idField, ...failure(e) });
@@ -108,7 +106,6 @@ export async function handleCreatePartitions(deps: WireDeps, request: CreatePart
   for (const t of request.topics) {
     try {
       await deps.engine.metadata.createPartitions(t.name, t.count, { validateOnly: request.validateOnly });
-      if (!request.validateOnly) await deps.engine.syncLogsWithImage();
       results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (e) {
       results.push({ name: t.name, ...failure(e) });
@@ -170,7 +167,6 @@ export async function handleAlterConfigs(deps: WireDeps, request: AlterConfigsRe
     for (const c of r.configs) if (c.value !== null) configs[c.name] = c.value;
     try {
       await deps.engine.metadata.replaceTopicConfigs(r.resourceName, configs, { validateOnly: request.validateOnly });
-      if (!request.validateOnly) await deps.engine.syncLogsWithImage();
       responses.push({ errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName });
     } catch (e) {
       responses.push({ ...failure(e), resourceType: r.resourceType, resourceName: r.resourceName });
@@ -212,7 +208,6 @@ export async function handleIncrementalAlterConfigs(deps: WireDeps, request: Inc
         }
       }
       await deps.engine.metadata.alterTopicConfigs(r.resourceName, set, remove, { validateOnly: request.validateOnly });
-      if (!request.validateOnly) await deps.engine.syncLogsWithImage();
       responses.push({ errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName });
     } catch (e) {
       responses.push({ ...failure(e), resourceType: r.resourceType, resourceName: r.resourceName });
