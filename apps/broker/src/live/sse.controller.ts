@@ -65,7 +65,8 @@ class SseStream implements Sink {
     this.pump = new Pump(core.reader, this, () => this.subscription.feeds.values(), SEND_BUFFER_HIGH_WATER_BYTES, (e) => core.logger.error(`live pump stopped: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
   }
 
-  readonly bufferedBytes = (): number => this.res.writableLength + (this.res.socket?.writableLength ?? 0);
+  /** The response's queue; on Node 20 its writableLength already includes the socket's. */
+  readonly bufferedBytes = (): number => this.res.writableLength;
   onceDrained(listener: () => void): void {
     onceDrainedOrClosed(this.res, listener);
   }
