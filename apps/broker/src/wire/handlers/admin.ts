@@ -156,63 +156,63 @@ const STATIC_BROKER = (type: number, name: string): { errorCode: number; errorMe
   resourceName: name,
 });
 
-export async function handleAlterConfigs(deps: WireDeps, request: AlterConfigsRequest): Promise<AlterConfigsResponse> {
-  const responses = [];
-  for (const r of request.resources) {
+type AlterResult = { errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string };
+
+/** The skeleton of both alter-config APIs: non-topic resources are static, each topic is altered by `alter`, a failure answered in its place. */
+async function alterTopicResources<R extends { resourceType: number; resourceName: string }>(resources: readonly R[], alter: (r: R) => Promise<unknown>): Promise<AlterResult[]> {
+  const responses: AlterResult[] = [];
+  for (const r of resources) {
     if (r.resourceType !== RESOURCE_TOPIC) {
       responses.push(STATIC_BROKER(r.resourceType, r.resourceName));
       continue;
     }
-    const configs: Record<string, string> = {};
-    for (const c of r.configs) if (c.value !== null) configs[c.name] = c.value;
     try {
-      await deps.engine.metadata.replaceTopicConfigs(r.resourceName, configs, { validateOnly: request.validateOnly });
+      await alter(r);
       responses.push({ errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName });
     } catch (e) {
       responses.push({ ...failure(e), resourceType: r.resourceType, resourceName: r.resourceName });
     }
   }
+  return responses;
+}
+
+export async function handleAlterConfigs(deps: WireDeps, request: AlterConfigsRequest): Promise<AlterConfigsResponse> {
+  const responses = await alterTopicResources(request.resources, async (r) => {
+    const configs: Record<string, string> = {};
+    for (const c of r.configs) if (c.value !== null) configs[c.name] = c.value;
+    await deps.engine.metadata.replaceTopicConfigs(r.resourceName, configs, { validateOnly: request.validateOnly });
+  });
   return { throttleTimeMs: 0, responses };
 }
 
 export async function handleIncrementalAlterConfigs(deps: WireDeps, request: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> {
-  const responses = [];
-  for (const r of request.resources) {
-    if (r.resourceType !== RESOURCE_TOPIC) {
-      responses.push(STATIC_BROKER(r.resourceType, r.resourceName));
-      continue;
-    }
-    try {
-      if (deps.engine.image.topic(r.resourceName) === undefined) throw Object.assign(new Error(`topic "${r.resourceName}" does not exist.`), { code: 'UNKNOWN_TOPIC' });
-      const effective = deps.engine.effectiveTopicConfigs(r.resourceName);
-      const set: Record<string, string> = {};
-      const remove: string[] = [];
-      for (const c of r.configs) {
-        const current = (set[c.name] ?? effective[c.name] ?? '').split(',').filter((v) => v !== '');
-        const values = (c.value ?? '').split(',').filter((v) => v !== '');
-        switch (c.configOperation) {
-          case OP_SET:
-            set[c.name] = c.value ?? '';
-            break;
-          case OP_DELETE:
-            remove.push(c.name);
-            break;
-          case OP_APPEND:
-            set[c.name] = [...current, ...values.filter((v) => !current.includes(v))].join(',');
-            break;
-          case OP_SUBTRACT:
-            set[c.name] = current.filter((v) => !values.includes(v)).join(',');
-            break;
-          default:
-            throw Object.assign(new Error(`config operation ${c.configOperation} is unknown (0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT).`), { code: 'INVALID_REQUEST' });
-        }
+  const responses = await alterTopicResources(request.resources, async (r) => {
+    if (deps.engine.image.topic(r.resourceName) === undefined) throw Object.assign(new Error(`topic "${r.resourceName}" does not exist.`), { code: 'UNKNOWN_TOPIC' });
+    const effective = deps.engine.effectiveTopicConfigs(r.resourceName);
+    const set: Record<string, string> = {};
+    const remove: string[] = [];
+    for (const c of r.configs) {
+      const current = (set[c.name] ?? effective[c.name] ?? '').split(',').filter((v) => v !== '');
+      const values = (c.value ?? '').split(',').filter((v) => v !== '');
+      switch (c.configOperation) {
+        case OP_SET:
+          set[c.name] = c.value ?? '';
+          break;
+        case OP_DELETE:
+          remove.push(c.name);
+          break;
+        case OP_APPEND:
+          set[c.name] = [...current, ...values.filter((v) => !current.includes(v))].join(',');
+          break;
+        case OP_SUBTRACT:
+          set[c.name] = current.filter((v) => !values.includes(v)).join(',');
+          break;
+        default:
+          throw Object.assign(new Error(`config operation ${c.configOperation} is unknown (0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT).`), { code: 'INVALID_REQUEST' });
       }
-      await deps.engine.metadata.alterTopicConfigs(r.resourceName, set, remove, { validateOnly: request.validateOnly });
-      responses.push({ errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName });
-    } catch (e) {
-      responses.push({ ...failure(e), resourceType: r.resourceType, resourceName: r.resourceName });
     }
-  }
+    await deps.engine.metadata.alterTopicConfigs(r.resourceName, set, remove, { validateOnly: request.validateOnly });
+  });
   return { throttleTimeMs: 0, responses };
 }
 
