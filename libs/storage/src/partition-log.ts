@@ -431,7 +431,7 @@ export class PartitionLog {
     if (this.queuedBytes >= WRITE_GATHER_BYTES || this.queued.length >= WRITE_GATHER_APPENDS_MAX) {
       this.writeQueued();
       // Start the sync of what is written now, so the disk works while this turn's later appends are written.
-      if (this.syncWaiters.length > 0 && this.syncsInFlight < SYNCS_IN_FLIGHT_MAX) this.runSync();
+      this.runSync();
     } else {
       this.scheduleWrite();
     }
@@ -682,6 +682,10 @@ export class PartitionLog {
     });
   }
 
+  /**
+   * Runs a sync at the end of this turn. When every slot is busy nothing is scheduled: the completion
+   * of a sync in flight schedules the next one while waiters remain.
+   */
   private scheduleSync(): void {
     if (this.syncsInFlight >= SYNCS_IN_FLIGHT_MAX || this.syncScheduled) return;
     this.syncScheduled = true;
@@ -692,8 +696,9 @@ export class PartitionLog {
     });
   }
 
+  /** Starts a sync for every waiter so far, unless there is none or every slot is busy (see scheduleSync). */
   private runSync(): void {
-    if (this.syncWaiters.length === 0) return;
+    if (this.syncWaiters.length === 0 || this.syncsInFlight >= SYNCS_IN_FLIGHT_MAX) return;
     if (!this.closedFlag) this.writeQueued();
     const waiters = this.syncWaiters;
     this.syncWaiters = [];

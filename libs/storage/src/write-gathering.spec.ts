@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import * as path from 'node:path';
 import { BatchProblem, batchBaseOffset, batchSizeAt, checkBatch } from '@runnel/records';
 import { parseLogConfig } from './config';
-import { WRITE_GATHER_APPENDS_MAX } from './constants';
+import { SYNCS_IN_FLIGHT_MAX, WRITE_GATHER_APPENDS_MAX } from './constants';
 import { DiskFullError, LogClosedError } from './errors';
 import { AppendInfo } from './partition-log';
 import { buildValueBatch } from './testing/batch-builder';
@@ -161,6 +161,37 @@ describe('PartitionLog write gathering', () => {
     const queued = log.append(buildValueBatch(1, 10));
     log.abandon();
     await expect(queued).rejects.toThrow(LogClosedError);
+  });
+
+  it('never runs more than SYNCS_IN_FLIGHT_MAX syncs, also when a threshold write starts one, and strands no durable append', async () => {
+    const log = await f.manager.createLog('t', 0);
+    const held: (() => void)[] = [];
+    let mostHeld = 0;
+    const spy = jest.spyOn(fs, 'fdatasync').mockImplementation((_fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      held.push(() => callback(null));
+      mostHeld = Math.max(mostHeld, held.length);
+    });
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    try {
+      const done: Promise<AppendInfo>[] = [log.append(buildValueBatch(1, 10), { durable: true })];
+      await tick();
+      expect(held).toHaveLength(1);
+      // One turn: a durable append schedules a sync, the threshold write starts one, a later durable append waits.
+      done.push(log.append(buildValueBatch(1, 10), { durable: true }));
+      for (let i = 1; i < WRITE_GATHER_APPENDS_MAX; i++) done.push(log.append(buildValueBatch(1, 10)));
+      done.push(log.append(buildValueBatch(1, 10), { durable: true }));
+      let settled = false;
+      const all = Promise.all(done).then(() => (settled = true));
+      for (let turn = 0; turn < 20 && !settled; turn++) {
+        await tick();
+        held.shift()?.();
+      }
+      await all;
+      expect(mostHeld).toBe(SYNCS_IN_FLIGHT_MAX);
+      expect(log.logEndOffset).toBe(BigInt(WRITE_GATHER_APPENDS_MAX + 2));
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('durable appends of one turn share the write and one sync', async () => {
