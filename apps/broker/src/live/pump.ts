@@ -1,6 +1,8 @@
 import type { PartitionLog } from '@runnel/storage';
 import type { RecordFormat } from '../core/record-format';
-import type { LiveChunk, LiveReader } from './live-reader';
+import { SEND_BUFFER_HIGH_WATER_BYTES } from './constants';
+import type { LiveCore } from './live-core.service';
+import type { LiveChunk } from './live-reader';
 
 /** One partition a stream delivers: where it is and where its records go. */
 export interface Feed {
@@ -18,19 +20,25 @@ export interface Feed {
   failed(error: unknown): void;
 }
 
-/** Where a pump writes: a WebSocket or an SSE response. */
-export interface Sink {
-  /** Bytes queued on the socket and not yet sent. */
-  bufferedBytes(): number;
-  /** Calls `listener` once, when the socket's queue has drained. */
-  onceDrained(listener: () => void): void;
+/** What a pump corks and waits on: a socket or an SSE response (both emit 'drain' and 'close'). */
+export interface SinkStream {
   cork(): void;
   uncork(): void;
+  on(event: 'drain' | 'close', listener: () => void): unknown;
+  off(event: 'drain' | 'close', listener: () => void): unknown;
+}
+
+/** Where a pump writes: a WebSocket or an SSE response. */
+export interface Sink {
+  /** Corked around a burst of writes; its 'drain' (or 'close') resumes a full sink. */
+  readonly stream: SinkStream;
+  /** Bytes queued on the socket and not yet sent. */
+  bufferedBytes(): number;
   readonly closed: boolean;
 }
 
-/** Calls `listener` once, at the first 'drain' or 'close' of `stream` (a socket or a response). */
-export function onceDrainedOrClosed(stream: { on(event: string, fn: () => void): unknown; off(event: string, fn: () => void): unknown }, listener: () => void): void {
+/** Calls `listener` once, at the first 'drain' or 'close' of `stream`. */
+function onceDrainedOrClosed(stream: SinkStream, listener: () => void): void {
   const fire = (): void => {
     stream.off('drain', fire);
     stream.off('close', fire);
@@ -56,11 +64,9 @@ export class Pump {
   private waitingForDrain = false;
 
   constructor(
-    private readonly reader: LiveReader,
+    private readonly core: Pick<LiveCore, 'reader' | 'logger'>,
     private readonly sink: Sink,
     private readonly feeds: () => Iterable<Feed>,
-    private readonly highWaterBytes: number,
-    private readonly onBug: (error: unknown) => void,
   ) {}
 
   /** Something changed (an append, a new feed, a drain): deliver what is due. */
@@ -79,13 +85,13 @@ export class Pump {
         // A bug, not an operating error (reads report theirs through feed.failed): stop this
         // client's pump loudly rather than take the broker down with an unhandled rejection.
         this.running = false;
-        this.onBug(error);
+        this.core.logger.error(`live pump stopped: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       });
     });
   }
 
   private full(): boolean {
-    return this.sink.bufferedBytes() > this.highWaterBytes;
+    return this.sink.bufferedBytes() > SEND_BUFFER_HIGH_WATER_BYTES;
   }
 
   private async run(): Promise<void> {
@@ -106,7 +112,7 @@ export class Pump {
             try {
               if (!feed.active || from >= feed.log.highWatermark) continue;
               const at = from < feed.log.logStartOffset ? feed.log.logStartOffset : from;
-              chunk = this.reader.peek(feed.log, at, feed.format) ?? (await this.reader.read(feed.log, at, feed.format));
+              chunk = this.core.reader.peek(feed.log, at, feed.format) ?? (await this.core.reader.read(feed.log, at, feed.format));
             } catch (error) {
               if (feed.active) feed.failed(error);
               continue;
@@ -114,7 +120,7 @@ export class Pump {
             if (!feed.active || feed.position !== from || this.sink.closed) continue;
             if (chunk.records.length > 0) {
               if (!corked) {
-                this.sink.cork();
+                this.sink.stream.cork();
                 corked = true;
               }
               feed.deliver(chunk);
@@ -128,7 +134,7 @@ export class Pump {
         }
       } while (this.again);
     } finally {
-      if (corked) this.sink.uncork();
+      if (corked) this.sink.stream.uncork();
       this.running = false;
     }
   }
@@ -136,7 +142,7 @@ export class Pump {
   private waitForDrain(): void {
     if (this.waitingForDrain) return;
     this.waitingForDrain = true;
-    this.sink.onceDrained(() => {
+    onceDrainedOrClosed(this.sink.stream, () => {
       this.waitingForDrain = false;
       this.wake();
     });

@@ -5,10 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { DomainError, DomainErrorKind, invalid } from '../core/errors';
 import { parseFormat } from '../core/record-format';
-import { SEND_BUFFER_HIGH_WATER_BYTES, SESSION_TIMEOUT_MS_DEFAULT, SSE_KEEP_ALIVE_MS, SSE_RETRY_MS, SSE_STREAMS_MAX } from './constants';
+import { SESSION_TIMEOUT_MS_DEFAULT, SSE_KEEP_ALIVE_MS, SSE_RETRY_MS, SSE_STREAMS_MAX } from './constants';
 import { LiveCore } from './live-core.service';
 import type { LiveChunk } from './live-reader';
-import { Feed, Pump, Sink, onceDrainedOrClosed } from './pump';
+import { Feed, Pump, Sink } from './pump';
 import { FromSpec, LiveSubscription, partitionKey } from './subscription';
 import { parseFrom } from './ws-connection';
 
@@ -62,20 +62,15 @@ class SseStream implements Sink {
     private readonly res: ServerResponse,
     private readonly onClosed: (s: SseStream) => void,
   ) {
-    this.pump = new Pump(core.reader, this, () => this.subscription.feeds.values(), SEND_BUFFER_HIGH_WATER_BYTES, (e) => core.logger.error(`live pump stopped: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+    this.pump = new Pump(core, this, () => this.subscription.feeds.values());
+  }
+
+  get stream(): ServerResponse {
+    return this.res;
   }
 
   /** The response's queue; on Node 20 its writableLength already includes the socket's. */
   readonly bufferedBytes = (): number => this.res.writableLength;
-  onceDrained(listener: () => void): void {
-    onceDrainedOrClosed(this.res, listener);
-  }
-  cork(): void {
-    this.res.cork();
-  }
-  uncork(): void {
-    this.res.uncork();
-  }
   get closed(): boolean {
     return this.closedFlag || this.res.destroyed || this.res.writableEnded;
   }

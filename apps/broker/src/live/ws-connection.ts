@@ -8,12 +8,11 @@ import {
   PINGS_PER_SESSION,
   PRODUCE_RECORDS_PER_FRAME_MAX,
   REQUEST_ID_CHARS_MAX,
-  SEND_BUFFER_HIGH_WATER_BYTES,
   SUBSCRIPTIONS_PER_CONNECTION_MAX,
   TOPICS_PER_SUBSCRIPTION_MAX,
 } from './constants';
 import type { LiveCore } from './live-core.service';
-import { Feed, Pump, Sink, onceDrainedOrClosed } from './pump';
+import { Feed, Pump, Sink } from './pump';
 import { FromSpec, LiveSubscription, PositionJson } from './subscription';
 
 /** WebSocket close codes (RFC 6455). */
@@ -124,7 +123,7 @@ export class WsConnection implements Sink {
     private readonly sessionTimeoutMs: number,
     private readonly onClosed: (c: WsConnection) => void,
   ) {
-    this.pump = new Pump(core.reader, this, () => this.allFeeds(), SEND_BUFFER_HIGH_WATER_BYTES, (e) => core.logger.error(`live pump stopped: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+    this.pump = new Pump(core, this, () => this.allFeeds());
     ws.on('message', (data: WebSocket.RawData) => this.onMessage(data));
     ws.on('pong', () => (this.lastSeenMs = Date.now()));
     ws.on('close', () => this.cleanup());
@@ -141,16 +140,10 @@ export class WsConnection implements Sink {
   }
 
   // Sink
+  get stream(): Socket {
+    return this.socket;
+  }
   readonly bufferedBytes = (): number => this.ws.bufferedAmount;
-  onceDrained(listener: () => void): void {
-    onceDrainedOrClosed(this.socket, listener);
-  }
-  cork(): void {
-    this.socket.cork();
-  }
-  uncork(): void {
-    this.socket.uncork();
-  }
   get closed(): boolean {
     return this.closedFlag || this.ws.readyState !== WebSocket.OPEN;
   }
