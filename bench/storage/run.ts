@@ -77,11 +77,46 @@ function warmUp(): void {
   fs.rmSync(file);
 }
 
-/** Raw baseline: `bytes` of 1 MiB writeSync calls appended to `fd` from `position`. */
+/** Raw baseline: `bytes` of writeSync calls of all of `buf` (1 MiB, or one batch) appended to `fd` from `position`. */
 function rawWrite(fd: number, position: number, bytes: number, buf: Buffer): number {
   const start = process.hrtime.bigint();
   for (let written = 0; written < bytes; written += buf.length) fs.writeSync(fd, buf, 0, buf.length, position + written);
   return seconds(start);
+}
+
+/** A raw-file side of the interleaved section: its own file in WORK_DIR, written from `startPosition` on. */
+interface RawSide {
+  readonly fd: number;
+  /** Where the next write goes. */
+  position: number;
+  /** Time spent writing, summed over the rounds. */
+  seconds: number;
+  /** One rawWrite of `bytes` from `buf` at `position`, timed and added up. */
+  write(bytes: number, buf: Buffer): void;
+  /** MB/s over everything written since `startPosition`. */
+  mbPerSecond(): number;
+  /** Closes and removes the file. */
+  close(): void;
+}
+
+function rawSide(name: string, startPosition = 0): RawSide {
+  const file = path.join(WORK_DIR, name);
+  const fd = fs.openSync(file, 'w');
+  const side: RawSide = {
+    fd,
+    position: startPosition,
+    seconds: 0,
+    write(bytes, buf) {
+      side.seconds += rawWrite(fd, side.position, bytes, buf);
+      side.position += bytes;
+    },
+    mbPerSecond: () => (side.position - startPosition) / side.seconds / MB,
+    close() {
+      fs.closeSync(fd);
+      fs.rmSync(file);
+    },
+  };
+  return side;
 }
 
 /**
@@ -96,12 +131,14 @@ function batchPool(batch: Buffer): Buffer[] {
   return Array.from({ length: perWrite + 1 }, () => Buffer.from(batch));
 }
 
+type AppendBytesOptions = AppendOptions & { oneWriteEach?: boolean };
+
 /**
  * `bytes` worth of appends issued back to back (as a broker does with the requests of one turn),
  * timed until the last one resolved (written to the OS). `oneWriteEach` uses appendSync instead:
  * one write per append, no gathering.
  */
-async function appendBytes(log: PartitionLog, pool: Buffer[], bytes: number, options: AppendOptions & { oneWriteEach?: boolean } = {}): Promise<{ secondsTaken: number; batches: number }> {
+async function appendBytes(log: PartitionLog, pool: Buffer[], bytes: number, options: AppendBytesOptions = {}): Promise<{ secondsTaken: number; batches: number }> {
   const batches = Math.max(1, Math.floor(bytes / pool[0]!.length));
   const start = process.hrtime.bigint();
   if (options.oneWriteEach) {
@@ -112,6 +149,31 @@ async function appendBytes(log: PartitionLog, pool: Buffer[], bytes: number, opt
     await Promise.all(pending);
   }
   return { secondsTaken: seconds(start), batches };
+}
+
+/** A log side of the interleaved section: appendBytes of one chunk per round, seconds and batches added up. */
+interface LogSide {
+  readonly log: PartitionLog;
+  seconds: number;
+  batches: number;
+  append(bytes: number): Promise<void>;
+  /** MB/s of the batches appended. */
+  mbPerSecond(): number;
+}
+
+function logSide(log: PartitionLog, pool: Buffer[], options: AppendBytesOptions = {}): LogSide {
+  const side: LogSide = {
+    log,
+    seconds: 0,
+    batches: 0,
+    async append(bytes) {
+      const appended = await appendBytes(log, pool, bytes, options);
+      side.seconds += appended.secondsTaken;
+      side.batches += appended.batches;
+    },
+    mbPerSecond: () => (side.batches * pool[0]!.length) / side.seconds / MB,
+  };
+  return side;
 }
 
 /**
@@ -157,141 +219,101 @@ async function main(): Promise<void> {
     for (const batchRecords of [1, 100, 1000]) {
       const batch = buildValueBatch(batchRecords, VALUE_BYTES);
       const pool = batchPool(batch);
-      const log = await freshLog(manager);
-      const rawFile = path.join(WORK_DIR, `raw-${batchRecords}`);
-      const rawFd = fs.openSync(rawFile, 'w');
-      let appendSeconds = 0;
-      let appendBatches = 0;
-      // 1000-record batches also run with crcVerified (the caller, e.g. the wire door, already checked the CRC).
-      const verifiedLog = batchRecords === 1000 ? await freshLog(manager) : null;
-      let verifiedSeconds = 0;
-      let verifiedBatches = 0;
-      // ... and with one write per append (appendSync: no write gathering).
-      const ungatheredLog = batchRecords === 1000 ? await freshLog(manager) : null;
-      let ungatheredSeconds = 0;
-      let ungatheredBatches = 0;
-      // ... and a raw baseline writing the batch-sized buffer itself (same syscall size as the appends).
-      const sameSizeFile = path.join(WORK_DIR, 'raw-same-size');
-      const sameSizeFd = batchRecords === 1000 ? fs.openSync(sameSizeFile, 'w') : null;
-      let sameSizePosition = 0;
-      let sameSizeSeconds = 0;
-      let rawPosition = 0;
-      // ... and raw 1 MiB writes that start where no page starts, as a log's writes do (a write begins
-      // where the last batch ended): the same bytes and syscall size as the raw side, unaligned.
-      const unalignedFile = path.join(WORK_DIR, 'raw-unaligned');
-      const unalignedFd = batchRecords === 1000 ? fs.openSync(unalignedFile, 'w') : null;
-      let unalignedPosition = UNALIGNED_START;
-      let unalignedSeconds = 0;
-      const bareFile = path.join(WORK_DIR, 'crc-writev-no-engine');
-      const bareFd = batchRecords === 1000 ? fs.openSync(bareFile, 'w') : null;
-      let barePosition = 0;
-      let bareSeconds = 0;
+      const append = logSide(await freshLog(manager), pool);
+      const raw = rawSide(`raw-${batchRecords}`);
+      // The other sides run beside the 1000-record batches only.
+      const beside =
+        batchRecords === 1000
+          ? {
+              // The same appends with crcVerified (the caller, e.g. the wire door, already checked the CRC).
+              verified: logSide(await freshLog(manager), pool, { crcVerified: true }),
+              // ... and with one write per append (appendSync: no write gathering).
+              ungathered: logSide(await freshLog(manager), pool, { oneWriteEach: true }),
+              // ... and a raw baseline writing the batch-sized buffer itself (same syscall size as the appends).
+              sameSize: rawSide('raw-same-size'),
+              // ... and raw 1 MiB writes that start where no page starts, as a log's writes do (a write begins
+              // where the last batch ended): the same bytes and syscall size as the raw side, unaligned.
+              unaligned: rawSide('raw-unaligned', UNALIGNED_START),
+              // ... and the same bytes with no engine at all: CRC-32C each buffer, writev them in groups of
+              // what one gathered write holds. What any engine that verifies CRCs could reach here.
+              bare: rawSide('crc-writev-no-engine'),
+            }
+          : null;
       let bareCrc = 0;
-      let rawSecondsHere = 0;
       // Batches of 1 record are slower: fewer bytes keep the run short.
       const rounds = batchRecords === 1 ? INTERLEAVE_ROUNDS / 4 : INTERLEAVE_ROUNDS;
       const chunkBytes = batchRecords === 1 ? MiB : INTERLEAVE_CHUNK_BYTES;
+      // The batch-sized writes of a chunk (at least one).
+      const batchesPerChunk = Math.max(1, Math.floor(chunkBytes / batch.length));
       for (let round = 0; round < rounds; round++) {
         // The order of the sides alternates every round, so neither always runs first in a state.
         const steps: (() => Promise<void>)[] = [
+          async () => raw.write(chunkBytes, rawBuf),
           async () => {
-            rawSecondsHere += rawWrite(rawFd, rawPosition, chunkBytes, rawBuf);
-            rawPosition += chunkBytes;
+            await append.append(chunkBytes);
+          },
+          async () => beside?.unaligned.write(chunkBytes, rawBuf),
+          // rawWrite of batchesPerChunk whole batches: batchesPerChunk writes of batch.length each.
+          async () => beside?.sameSize.write(batchesPerChunk * batch.length, batch),
+          async () => {
+            if (beside) await beside.verified.append(chunkBytes);
           },
           async () => {
-            const appended = await appendBytes(log, pool, chunkBytes);
-            appendSeconds += appended.secondsTaken;
-            appendBatches += appended.batches;
-          },
-          async () => {
-            if (unalignedFd === null) return;
-            unalignedSeconds += rawWrite(unalignedFd, unalignedPosition, chunkBytes, rawBuf);
-            unalignedPosition += chunkBytes;
-          },
-          async () => {
-            if (!sameSizeFd) return;
+            if (!beside) return;
+            const bare = beside.bare;
             const start = process.hrtime.bigint();
-            const count = Math.max(1, Math.floor(chunkBytes / batch.length));
-            for (let i = 0; i < count; i++) {
-              fs.writeSync(sameSizeFd, batch, 0, batch.length, sameSizePosition);
-              sameSizePosition += batch.length;
-            }
-            sameSizeSeconds += seconds(start);
-          },
-          async () => {
-            if (!verifiedLog) return;
-            const verified = await appendBytes(verifiedLog, pool, chunkBytes, { crcVerified: true });
-            verifiedSeconds += verified.secondsTaken;
-            verifiedBatches += verified.batches;
-          },
-          async () => {
-            // The same bytes with no engine at all: CRC-32C each buffer, writev them in groups of
-            // what one gathered write holds. What any engine that verifies CRCs could reach here.
-            if (bareFd === null) return;
-            const start = process.hrtime.bigint();
-            const count = Math.max(1, Math.floor(chunkBytes / batch.length));
             let group: Buffer[] = [];
-            for (let i = 0; i < count; i++) {
+            for (let i = 0; i < batchesPerChunk; i++) {
               const buffer = pool[i % pool.length]!;
               bareCrc ^= crc32c(buffer.subarray(BATCH_OFFSET_ATTRIBUTES));
               group.push(buffer);
               if (group.length === pool.length - 1) {
-                barePosition += fs.writevSync(bareFd, group, barePosition);
+                bare.position += fs.writevSync(bare.fd, group, bare.position);
                 group = [];
               }
             }
-            if (group.length > 0) barePosition += fs.writevSync(bareFd, group, barePosition);
-            bareSeconds += seconds(start);
+            if (group.length > 0) bare.position += fs.writevSync(bare.fd, group, bare.position);
+            bare.seconds += seconds(start);
           },
           async () => {
-            if (!ungatheredLog) return;
-            const ungathered = await appendBytes(ungatheredLog, pool, chunkBytes, { oneWriteEach: true });
-            ungatheredSeconds += ungathered.secondsTaken;
-            ungatheredBatches += ungathered.batches;
+            if (beside) await beside.ungathered.append(chunkBytes);
           },
         ];
         if (round % 2 === 1) steps.reverse();
         for (const step of steps) await step();
       }
-      fs.closeSync(rawFd);
-      fs.rmSync(rawFile);
-      rawSeconds += rawSecondsHere;
-      rawBytes += rawPosition;
-      const recordsPerSecond = (appendBatches * batchRecords) / appendSeconds;
-      const mbPerSecond = (appendBatches * batch.length) / appendSeconds / MB;
+      raw.close();
+      rawSeconds += raw.seconds;
+      rawBytes += raw.position;
+      const recordsPerSecond = (append.batches * batchRecords) / append.seconds;
+      const mbPerSecond = append.mbPerSecond();
       print(`append_batch${batchRecords}_nofsync_records`, recordsPerSecond, 'records/s');
       print(`append_batch${batchRecords}_nofsync_throughput`, mbPerSecond, 'MB/s');
       results.set(`nofsync${batchRecords}`, recordsPerSecond);
-      if (batchRecords === 1000) {
-        const rawHere = rawPosition / rawSecondsHere / MB;
+      if (beside) {
+        const rawHere = raw.mbPerSecond();
         print('raw_write_1mib_throughput_beside_batch1000', rawHere, 'MB/s');
-        print('crc_then_writev_no_engine_throughput', barePosition / bareSeconds / MB, 'MB/s');
-        results.set('ratioNoEngine', barePosition / bareSeconds / MB / rawHere);
-        fs.closeSync(bareFd!);
-        fs.rmSync(bareFile);
+        const bare = beside.bare.mbPerSecond();
+        print('crc_then_writev_no_engine_throughput', bare, 'MB/s');
+        results.set('ratioNoEngine', bare / rawHere);
         if (bareCrc === 0x7fffffff) note('(crc checksum kept live)');
         results.set('ratio', mbPerSecond / rawHere);
-        const verifiedMbPerSecond = (verifiedBatches * batch.length) / verifiedSeconds / MB;
+        const verifiedMbPerSecond = beside.verified.mbPerSecond();
         print('append_batch1000_nofsync_crc_verified_by_caller_throughput', verifiedMbPerSecond, 'MB/s');
         results.set('ratioVerified', verifiedMbPerSecond / rawHere);
-        const unaligned = (unalignedPosition - UNALIGNED_START) / unalignedSeconds / MB;
+        const unaligned = beside.unaligned.mbPerSecond();
         print('raw_write_1mib_unaligned_throughput_beside_batch1000', unaligned, 'MB/s');
         results.set('ratioUnaligned', mbPerSecond / unaligned);
-        fs.closeSync(unalignedFd!);
-        fs.rmSync(unalignedFile);
-        const sameSize = sameSizePosition / sameSizeSeconds / MB;
+        const sameSize = beside.sameSize.mbPerSecond();
         print('raw_write_batch_sized_throughput_beside_batch1000', sameSize, 'MB/s');
         results.set('ratioSameSize', mbPerSecond / sameSize);
         results.set('ratioSameSizeVerified', verifiedMbPerSecond / sameSize);
-        const ungatheredMbPerSecond = (ungatheredBatches * batch.length) / ungatheredSeconds / MB;
+        const ungatheredMbPerSecond = beside.ungathered.mbPerSecond();
         print('append_batch1000_nofsync_one_write_per_append_throughput', ungatheredMbPerSecond, 'MB/s');
         results.set('ratioUngathered', ungatheredMbPerSecond / rawHere);
-        fs.closeSync(sameSizeFd!);
-        fs.rmSync(sameSizeFile);
+        for (const side of [beside.bare, beside.unaligned, beside.sameSize]) side.close();
       }
-      await manager.deleteLog(log.topic, 0);
-      if (verifiedLog) await manager.deleteLog(verifiedLog.topic, 0);
-      if (ungatheredLog) await manager.deleteLog(ungatheredLog.topic, 0);
+      for (const side of [append, beside?.verified, beside?.ungathered]) if (side) await manager.deleteLog(side.log.topic, 0);
     }
     print('raw_write_1mib_throughput_all', rawBytes / rawSeconds / MB, 'MB/s');
     print('append_vs_raw_write_ratio', results.get('ratio')!, 'x');
@@ -306,8 +328,8 @@ async function main(): Promise<void> {
     // Each appender loops `await append(batch, { durable })` for FSYNC_SECONDS or until CLOSED_LOOP_BYTES
     // are appended. Every measurement starts after the warm-up pass and sync(1) (untimed): warm memory,
     // no writeback of another run's data, and never more bytes than the warm-up freed just before.
-    for (const batchRecords of [1, 100, 1000]) {
-      const batch = buildValueBatch(batchRecords, VALUE_BYTES);
+    const batches = new Map([1, 100, 1000].map((batchRecords) => [batchRecords, buildValueBatch(batchRecords, VALUE_BYTES)]));
+    for (const [batchRecords, batch] of batches) {
       for (const concurrency of [1, 16, 64]) {
         for (const durable of [false, true]) {
           warmUp();
@@ -347,17 +369,19 @@ async function main(): Promise<void> {
     execFileSync('sync');
     const deviceMax = await deviceMaxWriteRate();
     print('device_max_write_o_direct_4_streams_throughput', deviceMax / MB, 'MB/s');
+    /** Bytes per second of a records-per-second result. */
+    const bytesPerSecond = (key: string, batchRecords: number): number => (results.get(key)! * batches.get(batchRecords)!.length) / batchRecords;
+    /** Durable appends by 64 appenders, bytes per second. */
+    const durableRate = new Map([100, 1000].map((batchRecords) => [batchRecords, bytesPerSecond(`fsync${batchRecords}c64`, batchRecords)]));
     for (const batchRecords of [100, 1000]) {
-      const batchBytes = buildValueBatch(batchRecords, VALUE_BYTES).length;
-      const durable = (results.get(`fsync${batchRecords}c64`)! * batchBytes) / batchRecords;
-      const noFsync = (results.get(`nofsync${batchRecords}`)! * batchBytes) / batchRecords;
-      print(`fsync_c64_vs_device_max_ratio_batch${batchRecords}`, durable / deviceMax, 'x');
+      const noFsync = bytesPerSecond(`nofsync${batchRecords}`, batchRecords);
+      print(`fsync_c64_vs_device_max_ratio_batch${batchRecords}`, durableRate.get(batchRecords)! / deviceMax, 'x');
       print(`nofsync_half_vs_device_max_ratio_batch${batchRecords}`, noFsync / 2 / deviceMax, 'x');
     }
     // The device's bound for durable appends: a raw loop writing what one group commit of 64
     // appenders writes, then fdatasync, on the same disk.
     for (const batchRecords of [100, 1000]) {
-      const groupBytes = 64 * buildValueBatch(batchRecords, VALUE_BYTES).length;
+      const groupBytes = 64 * batches.get(batchRecords)!.length;
       const file = path.join(WORK_DIR, 'raw-fdatasync');
       const fd = fs.openSync(file, 'w');
       const buf = Buffer.alloc(groupBytes, 0x33);
@@ -392,9 +416,8 @@ async function main(): Promise<void> {
       await handle.close();
       fs.rmSync(file);
       print(`raw_write_fdatasync_group_of_64_batch${batchRecords}_4_parallel_throughput`, parallelRate / MB, 'MB/s');
-      const durable = (results.get(`fsync${batchRecords}c64`)! * buildValueBatch(batchRecords, VALUE_BYTES).length) / batchRecords;
-      print(`fsync_c64_vs_raw_write_fdatasync_ratio_batch${batchRecords}`, durable / rate, 'x');
-      print(`fsync_c64_vs_raw_write_fdatasync_4_parallel_ratio_batch${batchRecords}`, durable / parallelRate, 'x');
+      print(`fsync_c64_vs_raw_write_fdatasync_ratio_batch${batchRecords}`, durableRate.get(batchRecords)! / rate, 'x');
+      print(`fsync_c64_vs_raw_write_fdatasync_4_parallel_ratio_batch${batchRecords}`, durableRate.get(batchRecords)! / parallelRate, 'x');
     }
 
     // --- sequential read and random lookups ---
