@@ -99,18 +99,21 @@ export class LiveSubscription {
       this.startMember();
       return [];
     }
-    const wanted: { topic: string; log: PartitionLog }[] = [];
+    // By key: a partition named twice (`partitions=0,0`) is one feed, with one append listener.
+    const wanted = new Map<string, PartitionLog>();
     this.spec.topics.forEach((topic, i) => {
       const count = counts[i]!;
       const partitions = this.spec.partitions ?? Array.from({ length: count }, (_, p) => p);
       for (const p of partitions) {
         if (p >= count) throw partitionNotFound(topic, p, count);
-        wanted.push({ topic, log: this.core.topics.partitionLog(topic, p) });
+        const key = partitionKey(topic, p);
+        if (!wanted.has(key)) wanted.set(key, this.core.topics.partitionLog(topic, p));
       }
     });
-    if (wanted.length > PARTITIONS_PER_SUBSCRIPTION_MAX) throw invalid(`the subscription covers ${wanted.length} partitions; at most ${PARTITIONS_PER_SUBSCRIPTION_MAX}.`);
-    const starts = wanted.map((w) => this.startOffset(w.log, null));
-    wanted.forEach((w, i) => this.addFeed(w.log, starts[i]!));
+    if (wanted.size > PARTITIONS_PER_SUBSCRIPTION_MAX) throw invalid(`the subscription covers ${wanted.size} partitions; at most ${PARTITIONS_PER_SUBSCRIPTION_MAX}.`);
+    const logs = [...wanted.values()];
+    const starts = logs.map((log) => this.startOffset(log, null));
+    logs.forEach((log, i) => this.addFeed(log, starts[i]!));
     this.events.wake();
     return this.positions();
   }

@@ -88,7 +88,7 @@ function parseTopics(frame: Frame): string[] {
 function parsePartitions(v: unknown): number[] | null {
   if (v === undefined) return null;
   if (!Array.isArray(v) || v.length === 0) throw invalid('partitions must be a non-empty array of partition numbers.');
-  return [...new Set(v.map((p, i) => Number(nonNegativeInteger(p, `partitions[${i}]`))))];
+  return v.map((p, i) => Number(nonNegativeInteger(p, `partitions[${i}]`)));
 }
 
 function parseCommitOffsets(v: unknown): PositionJson[] | null {
