@@ -26,7 +26,7 @@
  * the batches it held are forgotten here, so their retries are appended.
  */
 import { Injectable } from '@nestjs/common';
-import { ATTRIBUTE_CONTROL, BATCH_HEADER_BYTES, batchSizeAt, readBatchHeader } from '@runnel/records';
+import { BATCH_HEADER_BYTES, batchSizeAt, isControlBatch, readBatchHeader } from '@runnel/records';
 import type { PartitionLog } from '@runnel/storage';
 import { EngineService } from './engine.service';
 
@@ -195,7 +195,7 @@ function rebuild(log: PartitionLog): PartitionProducers {
       if (pos + size > r.records.length) break;
       const h = readBatchHeader(r.records, pos);
       const lastOffset = h.baseOffset + BigInt(h.lastOffsetDelta);
-      if (h.producerId >= 0n && (h.attributes & ATTRIBUTE_CONTROL) === 0 && h.baseSequence >= 0) {
+      if (h.producerId >= 0n && !isControlBatch(h.attributes) && h.baseSequence >= 0) {
         state.record(h.producerId, h.producerEpoch, {
           firstSeq: h.baseSequence,
           lastSeq: lastSequenceOf(h.baseSequence, h.lastOffsetDelta),

@@ -16,13 +16,14 @@
  */
 import { Injectable } from '@nestjs/common';
 import {
-  ATTRIBUTE_COMPRESSION_MASK,
-  ATTRIBUTE_CONTROL,
-  ATTRIBUTE_TRANSACTIONAL,
   BATCH_HEADER_BYTES,
   BatchProblem,
   CompressionType,
+  batchSizeAt,
   checkBatch,
+  compressionOf,
+  isControlBatch,
+  isTransactionalBatch,
   readBatchHeader,
 } from '@runnel/records';
 import type { PartitionLog } from '@runnel/storage';
@@ -57,7 +58,7 @@ export interface RawProduceResult {
 /** Kafka's acks: -1 (all in-sync replicas, here: fsynced), 1 (leader), 0 (no answer). */
 export type WireAcks = -1 | 0 | 1;
 
-const COMPRESSION_CODEC_MAX = CompressionType.Zstd as number;
+const COMPRESSION_CODEC_MAX = CompressionType.Zstd;
 
 function refused(problem: RawProduceProblem, message: string, log?: PartitionLog): RawProduceResult {
   return { problem, message, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: log ? log.logStartOffset : -1n };
@@ -90,18 +91,17 @@ export class RawProduceService {
       return refused(kind, `the record batch is invalid (${BatchProblem[problem]}); nothing was written.`, log);
     }
     const h = readBatchHeader(records, 0);
-    const size = h.batchLength + 12;
+    const size = batchSizeAt(records, 0);
     if (size !== records.length) {
       return refused('invalid_record', `a produce request must hold exactly one record batch per partition (got ${records.length} bytes, the first batch has ${size}).`, log);
     }
     if (size > log.config.maxMessageBytes) {
       return refused('message_too_large', `the batch is ${size} bytes, larger than max.message.bytes=${log.config.maxMessageBytes} of ${topic}.`, log);
     }
-    if ((h.attributes & ATTRIBUTE_COMPRESSION_MASK) > COMPRESSION_CODEC_MAX) {
-      return refused('unsupported_compression', `compression codec ${h.attributes & ATTRIBUTE_COMPRESSION_MASK} is unknown.`, log);
-    }
-    if ((h.attributes & ATTRIBUTE_CONTROL) !== 0) return refused('invalid_record', 'clients may not produce control batches.', log);
-    if ((h.attributes & ATTRIBUTE_TRANSACTIONAL) !== 0) return refused('invalid_txn_state', 'transactions are not supported by this broker yet.', log);
+    const compression = compressionOf(h.attributes);
+    if (compression > COMPRESSION_CODEC_MAX) return refused('unsupported_compression', `compression codec ${compression} is unknown.`, log);
+    if (isControlBatch(h.attributes)) return refused('invalid_record', 'clients may not produce control batches.', log);
+    if (isTransactionalBatch(h.attributes)) return refused('invalid_txn_state', 'transactions are not supported by this broker yet.', log);
     if (h.recordsCount < 1 || records.length < BATCH_HEADER_BYTES) return refused('invalid_record', 'the batch holds no records.', log);
 
     const idempotent = h.producerId >= 0n;
@@ -127,19 +127,15 @@ export class RawProduceService {
     // checkBatch above verified the CRC of exactly these bytes: the log checks only the framing.
     const pending = log.append(records, { durable: acks === -1, crcVerified: true });
     const appended = log.nextAppendOffset > before;
-    let recorded: { producerId: bigint; firstOffset: bigint } | null = null;
     if (appended) {
       this.metrics.produced(topic, h.recordsCount, size);
-      if (idempotent) {
-        this.producers.record(log, h.producerId, h.producerEpoch, { firstSeq: h.baseSequence, lastSeq, firstOffset: before, lastOffset: log.nextAppendOffset - 1n });
-        recorded = { producerId: h.producerId, firstOffset: before };
-      }
+      if (idempotent) this.producers.record(log, h.producerId, h.producerEpoch, { firstSeq: h.baseSequence, lastSeq, firstOffset: before, lastOffset: log.nextAppendOffset - 1n });
     }
     const settle = pending.then(
       (info): RawProduceResult => ({ problem: null, message: null, baseOffset: info.firstOffset, logAppendTimeMs: info.logAppendTimeMs, logStartOffset: log.logStartOffset }),
       (e: unknown): RawProduceResult => {
         // The write failed (the log cut it back): a retry of this batch must be appended, not answered as a duplicate.
-        if (recorded) this.producers.forget(log, recorded.producerId, recorded.firstOffset);
+        if (appended && idempotent) this.producers.forget(log, h.producerId, before);
         const d = toDomainError(e);
         const kind: RawProduceProblem =
           d?.kind === DomainErrorKind.TooLarge ? 'message_too_large' : d?.kind === DomainErrorKind.InvalidPayload ? 'corrupt_message' : d?.kind === DomainErrorKind.NotAvailable ? 'not_available' : d?.kind === DomainErrorKind.Storage ? 'storage' : 'unknown';
