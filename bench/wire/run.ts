@@ -29,7 +29,7 @@ import { resolve } from 'node:path';
 import { Child, LOOPBACK, cleanup, connect, freePort, note, nowSeconds, print, quantile, startChild, tempDir } from './common';
 import { kafkajsProduce } from './kafkajs-load';
 import { LoadFigures, leanProduce, produceLatencies, rawConsume } from './kafka-load';
-import { RECORD_BYTES, installPeers, natsProduce, redisProduce, startNats, startRedis } from './peers';
+import { PeerServer, ProduceFigures, RECORD_BYTES, installPeers, natsProduce, redisProduce, startNats, startRedis } from './peers';
 
 const ROOT = resolve(__dirname, '../..');
 const MB = 1e6;
@@ -109,10 +109,15 @@ async function endOffsets(httpUrl: string, topic: string, partitions: number): P
   return out;
 }
 
+/** The `<prefix>_records_per_second` and `<prefix>_mb_per_second` lines. */
+function printRate(prefix: string, recordsPerSecond: number, mbPerSecond: number): void {
+  print(`${prefix}_records_per_second`, recordsPerSecond, 'records/s');
+  print(`${prefix}_mb_per_second`, mbPerSecond, 'MB/s');
+}
+
 function printProduce(prefix: string, figures: LoadFigures): number {
   const recordsPerSecond = figures.records / figures.seconds;
-  print(`${prefix}_records_per_second`, recordsPerSecond, 'records/s');
-  print(`${prefix}_mb_per_second`, (figures.records * RECORD_BYTES) / MB / figures.seconds, 'MB/s');
+  printRate(prefix, recordsPerSecond, (figures.records * RECORD_BYTES) / MB / figures.seconds);
   return recordsPerSecond;
 }
 
@@ -134,8 +139,7 @@ async function benchBroker(): Promise<number> {
     const consumed = await rawConsume(broker.kafkaPort, 'bench', ends, 4 * 1024 * 1024, CONSUME_TIMEOUT_MS);
     const expected = ends.reduce((a, b) => a + Number(b), 0);
     if (consumed.records !== expected) throw new Error(`consumed ${consumed.records} records, expected ${expected}`);
-    print('wire_raw_consume_records_per_second', consumed.records / consumed.seconds, 'records/s');
-    print('wire_raw_consume_mb_per_second', consumed.bytes / MB / consumed.seconds, 'MB/s');
+    printRate('wire_raw_consume', consumed.records / consumed.seconds, consumed.bytes / MB / consumed.seconds);
 
     for (const [name, acks] of [['acks1', 1], ['acksall', -1]] as const) {
       const samples = await produceLatencies(broker.kafkaPort, 'latency', acks, RECORD_BYTES, LATENCY_SAMPLES_MAX, LATENCY_MS);
@@ -153,27 +157,15 @@ async function benchBroker(): Promise<number> {
   }
 }
 
-async function benchNats(): Promise<number> {
-  const nats = await startNats();
+/** Starts a peer server, prints its produce figures as `<prefix>_...` and stops it; resolves with its records/s. */
+async function benchPeer(prefix: string, start: () => Promise<PeerServer>, produce: (port: number) => Promise<ProduceFigures>): Promise<number> {
+  const server = await start();
   try {
-    const figures = await natsProduce(nats.port, NATS_CONNECTIONS, PHASE_MS, RECORDS_MAX);
-    print('nats_jetstream_produce_records_per_second', figures.recordsPerSecond, 'records/s');
-    print('nats_jetstream_produce_mb_per_second', (figures.recordsPerSecond * RECORD_BYTES) / MB, 'MB/s');
+    const figures = await produce(server.port);
+    printRate(prefix, figures.recordsPerSecond, (figures.recordsPerSecond * RECORD_BYTES) / MB);
     return figures.recordsPerSecond;
   } finally {
-    await nats.stop();
-  }
-}
-
-async function benchRedis(): Promise<number> {
-  const redis = await startRedis();
-  try {
-    const figures = await redisProduce(redis.port, REDIS_CLIENTS, REDIS_PIPELINE, REDIS_RECORDS, PEER_TIMEOUT_MS);
-    print('redis_streams_produce_records_per_second', figures.recordsPerSecond, 'records/s');
-    print('redis_streams_produce_mb_per_second', (figures.recordsPerSecond * RECORD_BYTES) / MB, 'MB/s');
-    return figures.recordsPerSecond;
-  } finally {
-    await redis.stop();
+    await server.stop();
   }
 }
 
@@ -183,8 +175,8 @@ async function main(): Promise<void> {
   note(`record ${RECORD_BYTES} B; lean generator: ${CONNECTIONS} connections x ${PIPELINE_DEPTH} pipelined Produce v7 of ${RECORDS_PER_BATCH} records; phases ${PHASE_MS} ms`);
   note('durability compared: wire acks=1 (OS page cache, no fsync) vs JetStream file store default (OS, sync every 2 min) vs Redis AOF everysec');
   const wire = await benchBroker();
-  const nats = await benchNats();
-  const redis = await benchRedis();
+  const nats = await benchPeer('nats_jetstream_produce', startNats, (port) => natsProduce(port, NATS_CONNECTIONS, PHASE_MS, RECORDS_MAX));
+  const redis = await benchPeer('redis_streams_produce', startRedis, (port) => redisProduce(port, REDIS_CLIENTS, REDIS_PIPELINE, REDIS_RECORDS, PEER_TIMEOUT_MS));
   print('wire_vs_nats_produce_ratio', wire / nats, 'x');
   print('wire_vs_redis_produce_ratio', wire / redis, 'x');
   note(`done in ${(nowSeconds() - start).toFixed(1)} s`);
