@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { DomainError, DomainErrorKind, invalid, malformed } from '../core/errors';
+import { parseAcks } from '../core/produce.service';
 import { parseFormat, toProduceRecords } from '../core/record-format';
 import {
   FRAME_IN_BYTES_MAX,
@@ -288,10 +289,11 @@ export class WsConnection implements Sink {
   private async produce(f: Frame, id: string | undefined): Promise<void> {
     const topic = requiredString(f, 'topic', 'produce');
     if (!Array.isArray(f.records)) throw invalid('records is required for op "produce": an array of records {"key"?, "value"?, "headers"?, "partition"?, "timestamp"?}.');
-    const acks = f.acks ?? 'all';
-    if (acks !== 'all' && acks !== '1' && acks !== '0' && acks !== 1 && acks !== 0) throw invalid('acks must be "all", "1" or "0".');
+    // The REST route's values; a JSON frame may also give 1, 0 or -1 as numbers.
+    if (f.acks !== undefined && typeof f.acks !== 'string' && typeof f.acks !== 'number') throw invalid('acks must be "all", "-1", "1" or "0".');
+    const acks = parseAcks(f.acks === undefined ? undefined : String(f.acks));
     const records = toProduceRecords({ records: f.records }, parseFormat(f.format), PRODUCE_RECORDS_PER_FRAME_MAX);
-    const offsets = await this.core.produceService.produce(topic, records, String(acks) as 'all' | '1' | '0');
+    const offsets = await this.core.produceService.produce(topic, records, acks);
     this.send(id === undefined ? { type: 'produced', offsets } : { type: 'produced', id, offsets });
   }
 
