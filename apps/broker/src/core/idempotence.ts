@@ -150,11 +150,6 @@ export class ProducerStateService {
     this.stateOf(log).forget(producerId, firstOffset);
   }
 
-  /** Producers known for `log` (tests and diagnostics). */
-  producerCount(log: PartitionLog): number {
-    return this.stateOf(log).size;
-  }
-
   /** A fresh producer id (InitProducerId without a transactional id: always a new id, epoch 0, as in Kafka). */
   async newProducerId(): Promise<bigint> {
     for (;;) {

@@ -16,7 +16,6 @@
  */
 import { Injectable } from '@nestjs/common';
 import {
-  BATCH_HEADER_BYTES,
   BatchProblem,
   CompressionType,
   batchSizeAt,
@@ -102,7 +101,7 @@ export class RawProduceService {
     if (compression > COMPRESSION_CODEC_MAX) return refused('unsupported_compression', `compression codec ${compression} is unknown.`, log);
     if (isControlBatch(h.attributes)) return refused('invalid_record', 'clients may not produce control batches.', log);
     if (isTransactionalBatch(h.attributes)) return refused('invalid_txn_state', 'transactions are not supported by this broker yet.', log);
-    if (h.recordsCount < 1 || records.length < BATCH_HEADER_BYTES) return refused('invalid_record', 'the batch holds no records.', log);
+    if (h.recordsCount < 1) return refused('invalid_record', 'the batch holds no records.', log);
 
     const idempotent = h.producerId >= 0n;
     const lastSeq = idempotent ? lastSequenceOf(h.baseSequence, h.lastOffsetDelta) : -1;

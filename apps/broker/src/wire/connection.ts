@@ -53,10 +53,6 @@ export class WireConnection {
     });
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   close(why: string): void {
     if (this.closed) return;
     this.closed = true;

@@ -58,11 +58,6 @@ export class WireServer implements BeforeApplicationShutdown {
     this.versions = new Map(advertisedVersions(this.table).map((v) => [v.apiKey, v]));
   }
 
-  /** The port the listener is bound to (0 before start). */
-  get port(): number {
-    return this.boundPort;
-  }
-
   /** The ApiVersions rows this broker advertises. */
   advertisedVersions(): AdvertisedVersion[] {
     return [...this.versions.values()];
