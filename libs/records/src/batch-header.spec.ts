@@ -38,4 +38,19 @@ describe('batch header', () => {
     expect(checkBatch(buf, 0, buf.length)).toBe(BatchProblem.BadCrc);
     expect(checkBatch(buf, 0, buf.length - 1)).toBe(BatchProblem.Truncated);
   });
+  it('skips only the CRC comparison with verifyCrc false', () => {
+    const buf = emptyBatch();
+    buf[20] = buf[20]! ^ 1; // the stored CRC, not the bytes it covers
+    expect(checkBatch(buf, 0, buf.length)).toBe(BatchProblem.BadCrc);
+    expect(checkBatch(buf, 0, buf.length, undefined, true)).toBe(BatchProblem.BadCrc);
+    expect(checkBatch(buf, 0, buf.length, undefined, false)).toBe(BatchProblem.Ok);
+    // Every other check still runs, in the same order.
+    expect(checkBatch(buf, 0, buf.length - 1, undefined, false)).toBe(BatchProblem.Truncated);
+    expect(checkBatch(buf, 0, buf.length, buf.length - 1, false)).toBe(BatchProblem.BadLength);
+    buf.writeInt8(1, 16);
+    expect(checkBatch(buf, 0, buf.length, undefined, false)).toBe(BatchProblem.BadMagic);
+    buf.writeInt8(2, 16);
+    buf.writeInt32BE(-1, 23);
+    expect(checkBatch(buf, 0, buf.length, undefined, false)).toBe(BatchProblem.BadOffsets);
+  });
 });

@@ -174,17 +174,17 @@ export enum BatchProblem {
 /**
  * Checks the batch at `pos` within `buf[pos, end)`: enough bytes, a sane length, magic 2, the CRC,
  * and consistent offset delta / count. Used by the wire door on produce and by recovery on every
- * batch after the recovery point.
+ * batch after the recovery point. `verifyCrc` false skips only the CRC comparison (the log's append
+ * of bytes the caller already checked); the other checks and their order stay.
  */
-export function checkBatch(buf: Buffer, pos: number, end: number, batchBytesMax = 0x7fffffff): BatchProblem {
+export function checkBatch(buf: Buffer, pos: number, end: number, batchBytesMax = 0x7fffffff, verifyCrc = true): BatchProblem {
   if (end - pos < BATCH_HEADER_BYTES) return BatchProblem.Truncated;
   const batchLength = buf.readInt32BE(pos + BATCH_OFFSET_LENGTH);
   const size = batchLength + LOG_OVERHEAD_BYTES;
   if (batchLength < BATCH_HEADER_BYTES - LOG_OVERHEAD_BYTES || size > batchBytesMax) return BatchProblem.BadLength;
   if (end - pos < size) return BatchProblem.Truncated;
   if (buf.readInt8(pos + BATCH_OFFSET_MAGIC) !== MAGIC_V2) return BatchProblem.BadMagic;
-  const crc = buf.readUInt32BE(pos + BATCH_OFFSET_CRC);
-  if (crc32c(buf.subarray(pos + BATCH_OFFSET_ATTRIBUTES, pos + size)) !== crc) return BatchProblem.BadCrc;
+  if (verifyCrc && crc32c(buf.subarray(pos + BATCH_OFFSET_ATTRIBUTES, pos + size)) !== buf.readUInt32BE(pos + BATCH_OFFSET_CRC)) return BatchProblem.BadCrc;
   const lastOffsetDelta = buf.readInt32BE(pos + BATCH_OFFSET_LAST_OFFSET_DELTA);
   const count = buf.readInt32BE(pos + BATCH_OFFSET_RECORDS_COUNT);
   if (lastOffsetDelta < 0 || count < 0 || (count > 0 && lastOffsetDelta < count - 1)) return BatchProblem.BadOffsets;

@@ -66,11 +66,9 @@ const {
   BATCH_OFFSET_LAST_OFFSET_DELTA,
   BATCH_OFFSET_LEADER_EPOCH,
   BATCH_OFFSET_LENGTH,
-  BATCH_OFFSET_MAGIC,
   BATCH_OFFSET_MAX_TIMESTAMP,
   BATCH_OFFSET_RECORDS_COUNT,
   LOG_OVERHEAD_BYTES,
-  MAGIC_V2,
   checkBatch,
   setBatchBaseOffset,
   setBatchPartitionLeaderEpoch,
@@ -178,19 +176,6 @@ function fsyncDirAsync(dir: string): Promise<void> {
       fs.fsync(fd, () => fs.close(fd, () => resolve()));
     });
   });
-}
-
-/** checkBatch without the CRC: length, magic, offset delta / count. */
-function checkFraming(buf: Buffer, position: number, end: number): BatchProblem {
-  if (end - position < BATCH_HEADER_BYTES) return BatchProblem.Truncated;
-  const sizeBytes = buf.readInt32BE(position + BATCH_OFFSET_LENGTH) + LOG_OVERHEAD_BYTES;
-  if (sizeBytes < BATCH_HEADER_BYTES || sizeBytes > BATCH_BYTES_MAX) return BatchProblem.BadLength;
-  if (end - position < sizeBytes) return BatchProblem.Truncated;
-  if (buf.readInt8(position + BATCH_OFFSET_MAGIC) !== MAGIC_V2) return BatchProblem.BadMagic;
-  const lastOffsetDelta = buf.readInt32BE(position + BATCH_OFFSET_LAST_OFFSET_DELTA);
-  const count = buf.readInt32BE(position + BATCH_OFFSET_RECORDS_COUNT);
-  if (lastOffsetDelta < 0 || count < 0 || (count > 0 && lastOffsetDelta < count - 1)) return BatchProblem.BadOffsets;
-  return BatchProblem.Ok;
 }
 
 export class PartitionLog {
@@ -485,7 +470,7 @@ export class PartitionLog {
           this.config.maxMessageBytes,
         );
       }
-      const problem = options.crcVerified ? checkFraming(buf, position, buf.length) : checkBatch(buf, position, buf.length, BATCH_BYTES_MAX);
+      const problem = checkBatch(buf, position, buf.length, BATCH_BYTES_MAX, !options.crcVerified);
       if (problem !== BatchProblem.Ok) {
         throw new CorruptBatchError(`batch ${index} at byte ${position} is invalid (${BatchProblem[problem]}); nothing was written, resend the batch`, index, BatchProblem[problem]);
       }
