@@ -203,7 +203,6 @@ export class PartitionLog {
   /** Appends validated and stamped but not yet written (write gathering, see append()). */
   private queued: QueuedAppend[] = [];
   private queuedBytes = 0;
-  private queuedEnd: bigint | null = null;
   private writeScheduled = false;
   /**
    * Appends written outside the end-of-turn callback (at the gather threshold, or by a read, sync or
@@ -412,7 +411,6 @@ export class PartitionLog {
     const synced = options.durable ? this.requestSync() : null;
     this.queued.push(entry);
     this.queuedBytes += entry.buf.length;
-    this.queuedEnd = entry.result.lastOffset + 1n;
     if (this.queuedBytes >= WRITE_GATHER_BYTES || this.queued.length >= WRITE_GATHER_APPENDS_MAX) {
       this.writeQueued();
       // Start the sync of what is written now, so the disk works while this turn's later appends are written.
@@ -446,7 +444,8 @@ export class PartitionLog {
    * right after the call (nothing is taken when the call rejects at once).
    */
   get nextAppendOffset(): bigint {
-    return this.queuedEnd ?? this.logEndOffset;
+    const last = this.queued.at(-1);
+    return last ? last.result.lastOffset + 1n : this.logEndOffset;
   }
 
   /** Validate everything (nothing is touched on a bad batch), then stamp offsets, epoch, LogAppendTime. */
@@ -539,7 +538,6 @@ export class PartitionLog {
     const entries = this.queued;
     this.queued = [];
     this.queuedBytes = 0;
-    this.queuedEnd = null;
     const error = this.writeEntries(entries);
     if (settleNow) {
       settle(entries, error);
@@ -1068,7 +1066,6 @@ export class PartitionLog {
     const lost = this.queued;
     this.queued = [];
     this.queuedBytes = 0;
-    this.queuedEnd = null;
     for (const entry of lost) entry.reject?.(new LogClosedError(`partition log ${this.topic}-${this.partition}`));
     for (const segment of this.segments) segment.close();
     for (const [file, timer] of this.pendingDeletes) {
