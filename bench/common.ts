@@ -79,17 +79,18 @@ export async function startBroker(settings: Record<string, string> = {}): Promis
   };
 }
 
+/** A `name: value unit` line on stdout: no decimals from 100 up, 2 from 1 up, else 3 significant digits. */
 export function print(name: string, value: number, unit: string): void {
-  const v = Number.isInteger(value) ? String(value) : value >= 100 ? value.toFixed(0) : value.toFixed(3);
-  console.log(`${name}: ${v} ${unit}`);
+  const text = value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(2) : value.toPrecision(3);
+  process.stdout.write(`${name}: ${text} ${unit}\n`);
+}
+
+/** A note about method or state: `# text` on stderr. */
+export function note(text: string): void {
+  process.stderr.write(`# ${text}\n`);
 }
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-export function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }

@@ -6,7 +6,7 @@
  */
 import autocannon from 'autocannon';
 import { Agent, request } from 'node:http';
-import { ROOT, median, percentile, print, startBroker, startChild } from '../common';
+import { ROOT, percentile, startBroker, startChild } from '../common';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const WARMUP_S = 1;
@@ -15,6 +15,12 @@ const VALUE = 'x'.repeat(98);
 const SINGLE = JSON.stringify({ value: VALUE });
 const BATCH_RECORDS = 500;
 const BATCH = JSON.stringify({ records: Array.from({ length: BATCH_RECORDS }, () => ({ value: VALUE })) });
+
+/** This bench's own rounding: integers as they are, no decimals from 100 up, else 3 decimals. */
+function print(name: string, value: number, unit: string): void {
+  const v = Number.isInteger(value) ? String(value) : value >= 100 ? value.toFixed(0) : value.toFixed(3);
+  console.log(`${name}: ${v} ${unit}`);
+}
 
 interface Load {
   rps: number;
@@ -151,7 +157,6 @@ async function main(): Promise<void> {
     print('http_group_consume_records_per_s', consumed / elapsedS, 'records/s');
     await fetch(`${base}/instances/c`, { method: 'DELETE' });
     print('bench_runs_median_of', 1, 'run (run several times and take medians for RESULTS.md)');
-    void median;
   } finally {
     await bare.stop();
     await broker.stop();

@@ -25,6 +25,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
+import { note, print } from '../common';
 
 const ROOT = resolve(__dirname, '../..');
 const WARMUP_MS = 500;
@@ -41,15 +42,6 @@ const FANOUTS = [1, 100, 1000];
 const T_KEY = Buffer.from('"t":');
 const start = process.hrtime.bigint();
 const nowUs = (): number => Number(process.hrtime.bigint() - start) / 1000;
-
-function print(name: string, value: number, unit: string): void {
-  const text = value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(2) : value.toPrecision(3);
-  process.stdout.write(`${name}: ${text} ${unit}\n`);
-}
-
-function note(text: string): void {
-  process.stderr.write(`# ${text}\n`);
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -34,6 +34,7 @@ import * as path from 'node:path';
 import { BATCH_OFFSET_ATTRIBUTES, crc32c } from '@runnel/records';
 import { AppendOptions, LogManager, PartitionLog, WRITE_GATHER_APPENDS_MAX, WRITE_GATHER_BYTES, cleanLog, parseLogConfig } from '@runnel/storage';
 import { buildBatch, buildValueBatch } from '../../libs/storage/src/testing/batch-builder';
+import { note, print } from '../common';
 
 const WORK_DIR = path.resolve(__dirname, '../.work/storage');
 const MiB = 1024 * 1024;
@@ -54,15 +55,6 @@ const RECOVERY_BYTES = 256 * MiB;
 const COMPACTION_BYTES = 64 * MiB;
 
 const config = parseLogConfig({ 'segment.bytes': String(256 * MiB), 'max.message.bytes': String(4 * MiB), 'file.delete.delay.ms': '0', 'retention.ms': '-1' });
-
-function print(name: string, value: number, unit: string): void {
-  const text = value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(2) : value.toPrecision(3);
-  process.stdout.write(`${name}: ${text} ${unit}\n`);
-}
-
-function note(text: string): void {
-  process.stderr.write(`# ${text}\n`);
-}
 
 function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;

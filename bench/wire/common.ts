@@ -1,28 +1,17 @@
 /**
- * Shared plumbing of the wire benchmark: output lines, child processes with bounded lifetimes,
- * free loopback ports, temp dirs, and percentiles. Every child process started here is tracked
- * and killed by `cleanup()`, which run.ts calls on exit, on a signal and on failure.
+ * Shared plumbing of the wire benchmark: child processes with bounded lifetimes, free loopback
+ * ports, temp dirs, and quantiles (output lines come from ../common's print and note). Every child
+ * process started here is tracked and killed by `cleanup()`, which run.ts calls on exit, on a
+ * signal and on failure.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { note } from '../common';
 
 export const LOOPBACK = '127.0.0.1';
-
-export function print(name: string, value: number, unit: string): void {
-  const text = value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(2) : value.toPrecision(3);
-  process.stdout.write(`${name}: ${text} ${unit}\n`);
-}
-
-export function note(text: string): void {
-  process.stderr.write(`# ${text}\n`);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 export function nowSeconds(): number {
   return Number(process.hrtime.bigint()) / 1e9;
@@ -33,10 +22,6 @@ export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[index]!;
-}
-
-export function median(values: readonly number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
 }
 
 /** A port that was free a moment ago (bind 0, read it, close). */

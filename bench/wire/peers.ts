@@ -13,7 +13,8 @@
  * pipelining `XADD bench * v <100 bytes>` (one record per XADD).
  */
 import type { Socket } from 'node:net';
-import { Child, LOOPBACK, connect, ensureInstalled, freePort, note, nowSeconds, runBounded, startChild, tempDir } from './common';
+import { note } from '../common';
+import { Child, LOOPBACK, connect, ensureInstalled, freePort, nowSeconds, runBounded, startChild, tempDir } from './common';
 
 export const RECORD_BYTES = 100;
 const CRLF = '\r\n';

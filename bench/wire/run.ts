@@ -26,7 +26,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Child, LOOPBACK, cleanup, connect, freePort, note, nowSeconds, print, quantile, startChild, tempDir } from './common';
+import { note, print } from '../common';
+import { Child, LOOPBACK, cleanup, connect, freePort, nowSeconds, quantile, startChild, tempDir } from './common';
 import { kafkajsProduce } from './kafkajs-load';
 import { LoadFigures, leanProduce, produceLatencies, rawConsume } from './kafka-load';
 import { PeerServer, ProduceFigures, RECORD_BYTES, installPeers, natsProduce, redisProduce, startNats, startRedis } from './peers';
