@@ -37,6 +37,11 @@ function readProperties(path: string): Record<string, string> {
   return out;
 }
 
+/** Where Kafka clients are told to connect: the advertised host, and the advertised port or else `kafkaPort`. */
+export function advertisedEndpoint(config: BrokerConfig, kafkaPort: number): { host: string; port: number } {
+  return { host: config.advertisedHost, port: config.advertisedPort || kafkaPort };
+}
+
 /** Writes a small file atomically: temp file, fsync, rename. */
 function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp`;
@@ -87,7 +92,7 @@ export class EngineService {
       // markServing() with the ports really bound.
       await metadata.registerBroker({
         brokerId: config.nodeId,
-        endPoints: [{ name: 'PLAINTEXT', host: config.advertisedHost, port: config.advertisedPort || config.kafkaPort, securityProtocol: 0 }],
+        endPoints: [{ name: 'PLAINTEXT', ...advertisedEndpoint(config, config.kafkaPort), securityProtocol: 0 }],
       });
       const engine = new EngineService(
         config,
@@ -203,6 +208,11 @@ export class EngineService {
   /** The Kafka API version ranges the wire door advertises (set by the composition root at start). */
   kafkaApiVersions: readonly { apiKey: number; name: string; minVersion: number; maxVersion: number }[] = [];
 
+  /** Where Kafka clients should connect to this node: the configured Kafka port until the listener is bound. */
+  advertisedEndpoint(): { host: string; port: number } {
+    return advertisedEndpoint(this.config, this.boundPorts.kafkaPort || this.config.kafkaPort);
+  }
+
   /**
    * Registers this node (RegisterBrokerRecord) with the ports it really listens on, then opens
    * for traffic. Called once the HTTP and Kafka listeners are bound.
@@ -211,7 +221,7 @@ export class EngineService {
     this.boundPorts = ports;
     await this.metadata.registerBroker({
       brokerId: this.config.nodeId,
-      endPoints: [{ name: 'PLAINTEXT', host: this.config.advertisedHost, port: this.config.advertisedPort || ports.kafkaPort, securityProtocol: 0 }],
+      endPoints: [{ name: 'PLAINTEXT', ...advertisedEndpoint(this.config, ports.kafkaPort), securityProtocol: 0 }],
     });
     this.serving = true;
   }

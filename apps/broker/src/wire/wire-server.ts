@@ -8,7 +8,7 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { BrokerConfigService } from '../core/broker-config.service';
 import { AdminService } from '../core/admin.service';
-import { EngineService } from '../core/engine.service';
+import { EngineService, advertisedEndpoint } from '../core/engine.service';
 import { FetchService } from '../core/fetch.service';
 import { ProducerStateService } from '../core/idempotence';
 import { MetricsService } from '../core/metrics.service';
@@ -29,7 +29,6 @@ export class WireServer implements BeforeApplicationShutdown {
   private readonly table: WireHandlerTable;
   private readonly versions: ReadonlyMap<number, AdvertisedVersion>;
   private nextConnectionId = 1;
-  private boundPort = 0;
 
   constructor(
     private readonly configService: BrokerConfigService,
@@ -53,7 +52,7 @@ export class WireServer implements BeforeApplicationShutdown {
       producers,
       metrics,
       config,
-      advertised: () => ({ host: config.advertisedHost, port: config.advertisedPort || this.boundPort || config.kafkaPort }),
+      advertised: () => engine.advertisedEndpoint(),
     });
     this.versions = new Map(advertisedVersions(this.table).map((v) => [v.apiKey, v]));
   }
@@ -89,8 +88,7 @@ export class WireServer implements BeforeApplicationShutdown {
     }
     if (this.servers.length === 0) throw new Error(`the Kafka listener cannot bind: ${failures.join('; ')}; set kafka.port / kafka.host (RUNNEL_KAFKA_PORT, RUNNEL_KAFKA_HOST).`);
     for (const f of failures) this.logger.warn(`Kafka listener skipped ${f}`);
-    this.boundPort = port;
-    this.logger.log(`Kafka wire protocol on ${config.kafkaHosts.filter((h) => !failures.some((f) => f.startsWith(`${h}:`))).join(', ')} port ${port}, advertised as ${config.advertisedHost}:${config.advertisedPort || port}`);
+    this.logger.log(`Kafka wire protocol on ${config.kafkaHosts.filter((h) => !failures.some((f) => f.startsWith(`${h}:`))).join(', ')} port ${port}, advertised as ${config.advertisedHost}:${advertisedEndpoint(config, port).port}`);
     return port;
   }
 
