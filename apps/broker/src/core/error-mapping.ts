@@ -41,3 +41,14 @@ export function toDomainError(e: unknown): DomainError | undefined {
   }
   return undefined;
 }
+
+/**
+ * Any thrown value as a domain error. A value no mapping knows is a bug, not an operating error:
+ * its stack goes to `logger` and the client gets 50001 without the details.
+ */
+export function toDomainErrorOrInternal(e: unknown, logger: { error(message: string): void }): DomainError {
+  const domain = toDomainError(e);
+  if (domain) return domain;
+  logger.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  return new DomainError(DomainErrorKind.Internal, 'internal error; the broker logged the details.');
+}

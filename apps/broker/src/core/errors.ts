@@ -63,8 +63,14 @@ export const STATUS_BY_KIND: Record<DomainErrorKind, [status: number, code: numb
   [DomainErrorKind.Storage]: [507, 50701],
 };
 
+/** An error as every JSON door renders it (the live door adds `type` and the request's `id`). */
+export interface ErrorBody {
+  error_code: number;
+  message: string;
+}
+
 /** A domain error as the JSON doors render it: the HTTP status and `{"error_code", "message"}`. */
-export function errorResponse(error: DomainError): { status: number; body: { error_code: number; message: string } } {
+export function errorResponse(error: DomainError): { status: number; body: ErrorBody } {
   const [status, code] = STATUS_BY_KIND[error.kind];
   return { status, body: { error_code: code, message: error.message } };
 }

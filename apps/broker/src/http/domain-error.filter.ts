@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DomainError, DomainErrorKind, errorResponse } from '../core/errors';
-import { toDomainError } from '../core/error-mapping';
+import { DomainError, DomainErrorKind, ErrorBody, errorResponse } from '../core/errors';
+import { toDomainError, toDomainErrorOrInternal } from '../core/error-mapping';
 
 /** Errors raised by the HTTP framework itself (body parsing, size, routing), in contract terms. */
 function frameworkError(e: unknown): DomainError | undefined {
@@ -25,7 +25,7 @@ function frameworkError(e: unknown): DomainError | undefined {
 const logger = new Logger('http');
 
 /** Any error thrown while serving a request, as the contract's status and body. */
-export function renderError(exception: unknown): { status: number; body: { error_code: number; message: string } } {
+export function renderError(exception: unknown): { status: number; body: ErrorBody } {
   let domain = frameworkError(exception) ?? toDomainError(exception);
   if (!domain && exception instanceof HttpException) {
     const status = exception.getStatus();
@@ -33,11 +33,7 @@ export function renderError(exception: unknown): { status: number; body: { error
     if (status === 404) return { status: 404, body: { error_code: 40400, message: `${message}; see /docs for the endpoints.` } };
     domain = new DomainError(status === 413 ? DomainErrorKind.TooLarge : status < 500 ? DomainErrorKind.Malformed : DomainErrorKind.Internal, message);
   }
-  if (!domain) {
-    logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-    domain = new DomainError(DomainErrorKind.Internal, 'internal error; the broker logged the details.');
-  }
-  return errorResponse(domain);
+  return errorResponse(domain ?? toDomainErrorOrInternal(exception, logger));
 }
 
 /** Errors from Nest handlers and from Fastify itself (body parsing, limits) render the same way. */

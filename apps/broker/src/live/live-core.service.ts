@@ -3,19 +3,13 @@ import { ManagedMember, TimerScheduler } from '@runnel/coordinator';
 import { Gauge } from 'prom-client';
 import { BrokerConfigService } from '../core/broker-config.service';
 import { EngineService } from '../core/engine.service';
-import { DomainError, DomainErrorKind, errorResponse } from '../core/errors';
-import { toDomainError } from '../core/error-mapping';
+import { ErrorBody, errorResponse } from '../core/errors';
+import { toDomainErrorOrInternal } from '../core/error-mapping';
 import { FetchService } from '../core/fetch.service';
 import { MetricsService } from '../core/metrics.service';
 import { ProduceService } from '../core/produce.service';
 import { TopicService } from '../core/topic.service';
 import { LiveReader } from './live-reader';
-
-/** An error as the live door renders it (`{"type": "error", "id"?, "error_code", "message"}`). */
-export interface LiveErrorBody {
-  error_code: number;
-  message: string;
-}
 
 /**
  * What both live endpoints (WebSocket gateway and SSE controller) share: the core services, the
@@ -76,13 +70,12 @@ export class LiveCore implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /** Any thrown value -> a contract error body; unknown errors are bugs: logged, answered 50001. */
-  errorBody(e: unknown): LiveErrorBody {
-    let domain = toDomainError(e);
-    if (!domain) {
-      this.logger.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-      domain = new DomainError(DomainErrorKind.Internal, 'internal error; the broker logged the details.');
-    }
-    return errorResponse(domain).body;
+  /**
+   * Any thrown value as the live door's error frame `{"type": "error", "id"?, "error_code", "message"}`
+   * (unknown errors are bugs: logged, answered 50001); `id` is the request's or subscription's.
+   */
+  errorFrame(e: unknown, id?: string): { type: 'error'; id?: string } & ErrorBody {
+    const body = errorResponse(toDomainErrorOrInternal(e, this.logger)).body;
+    return id === undefined ? { type: 'error', ...body } : { type: 'error', id, ...body };
   }
 }

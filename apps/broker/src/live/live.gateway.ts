@@ -34,7 +34,7 @@ export class LiveGateway implements OnGatewayConnection {
     let sessionTimeoutMs = SESSION_TIMEOUT_MS_DEFAULT;
     const param = new URL(request.url ?? '/', 'ws://localhost').searchParams.get('session_timeout_ms');
     const refuse = (code: number, error: DomainError): void => {
-      ws.send(JSON.stringify({ type: 'error', ...this.core.errorBody(error) }));
+      ws.send(JSON.stringify(this.core.errorFrame(error)));
       ws.close(code, CLOSE_REASONS[code] ?? 'refused');
     };
     if (param !== null) {

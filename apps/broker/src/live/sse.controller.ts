@@ -191,7 +191,7 @@ export class SseController {
       {
         deliver: (feed, chunk) => stream.deliver(feed, chunk),
         assignment: () => stream.write(`id: ${stream.cursor()}\n\n`),
-        error: (e) => stream.write(`event: error\ndata: ${JSON.stringify({ type: 'error', ...this.core.errorBody(e) })}\n\n`),
+        error: (e) => stream.write(`event: error\ndata: ${JSON.stringify(this.core.errorFrame(e))}\n\n`),
         wake: () => stream.pump.wake(),
       },
       { name: `sse-${randomUUID()}`, clientHost: reply.request.ip, clientKind: 'http', sessionTimeoutMs: SESSION_TIMEOUT_MS_DEFAULT },

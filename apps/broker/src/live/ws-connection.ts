@@ -171,8 +171,7 @@ export class WsConnection implements Sink {
   }
 
   sendError(id: string | undefined, error: unknown): void {
-    const body = this.core.errorBody(error);
-    this.send(id === undefined ? { type: 'error', ...body } : { type: 'error', id, ...body });
+    this.send(this.core.errorFrame(error, id));
   }
 
   /** Closes with an error frame first (the client learns why), then the close code. */
