@@ -5,7 +5,6 @@
  */
 import { Command } from 'commander';
 import { open } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { DUMP_PROGRESS_BYTES_MIN } from '../constants';
 import { CliError } from '../errors';
 import { contextOfOffline, out, printJson, progressBar, examples } from '../output';
@@ -20,16 +19,13 @@ export function registerDumpLog(program: Command): void {
     .option('-d, --print-data-log', 'print each record: offset, timestamp, sizes, header keys, key and payload')
     .option('--deep-iteration', 'decode every record (without printing payloads) to check them too')
     .action(async (files: string[], opts: { printDataLog?: boolean; deepIteration?: boolean }, cmd: Command) => {
-      const { SEGMENT_NAME, batchLine, recordLine, scanIndex, scanSegment } = await import('./segment-scan');
+      const { batchLine, recordLine, scanIndex, scanSegment, segmentFile } = await import('./segment-scan');
       const { json } = contextOfOffline(cmd);
       const printData = opts.printDataLog === true;
       const results: (SegmentReport | IndexReport)[] = [];
       const problems: string[] = [];
       for (const file of files) {
-        let kind: 'log' | 'offset' | 'time';
-        if (file.endsWith('.timeindex')) kind = 'time';
-        else if (file.endsWith('.index')) kind = 'offset';
-        else kind = 'log';
+        const { kind, baseOffset } = segmentFile(file);
         if (!json) out(`Dumping ${file}`);
         let report: SegmentReport | IndexReport;
         try {
@@ -42,10 +38,7 @@ export function registerDumpLog(program: Command): void {
               }
             });
             const bar = size >= DUMP_PROGRESS_BYTES_MIN ? progressBar('checking |{bar}| {percentage}% {value}/{total} bytes', size) : null;
-            if (!json) {
-              const m = SEGMENT_NAME.exec(basename(file));
-              out(`Log starting offset: ${m ? BigInt(m[1]!).toString() : 'unknown (not a NNNNNNNNNNNNNNNNNNNN.log name)'}`);
-            }
+            if (!json) out(`Log starting offset: ${baseOffset === null ? 'unknown (not a NNNNNNNNNNNNNNNNNNNN.log name)' : baseOffset.toString()}`);
             try {
               report = await scanSegment(file, {
                 deep: opts.deepIteration === true,

@@ -29,11 +29,31 @@ import {
   type BatchHeader,
   type DecodedRecord,
 } from '@runnel/records';
+import {
+  INDEX_FILE_SUFFIX,
+  LOG_FILE_SUFFIX,
+  OFFSET_INDEX_ENTRY_BYTES,
+  SEGMENT_NAME_DIGITS,
+  TIME_INDEX_ENTRY_BYTES,
+  TIME_INDEX_FILE_SUFFIX,
+} from '@runnel/storage';
 import { DUMP_PAYLOAD_CHARS_MAX } from '../constants';
 
-const OFFSET_INDEX_ENTRY_BYTES = 8;
-const TIME_INDEX_ENTRY_BYTES = 12;
-export const SEGMENT_NAME = /^(\d{20})\.(log|index|timeindex)$/;
+export interface SegmentFile {
+  /** What the file holds, from its suffix (anything but .index and .timeindex is read as a log). */
+  kind: 'log' | 'offset' | 'time';
+  /** The base offset in a `<20 digits>.log|.index|.timeindex` name; null for any other name. */
+  baseOffset: bigint | null;
+}
+
+/** What a segment file's path says: its kind and base offset. */
+export function segmentFile(path: string): SegmentFile {
+  const kind = path.endsWith(TIME_INDEX_FILE_SUFFIX) ? 'time' : path.endsWith(INDEX_FILE_SUFFIX) ? 'offset' : 'log';
+  const name = basename(path);
+  const suffix = [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX].find((x) => name.endsWith(x));
+  const digits = suffix === undefined ? '' : name.slice(0, -suffix.length);
+  return { kind, baseOffset: digits.length === SEGMENT_NAME_DIGITS && /^\d+$/.test(digits) ? BigInt(digits) : null };
+}
 
 export interface BatchReport {
   position: number;
@@ -162,8 +182,7 @@ async function readAt(fh: FileHandle, position: number, length: number): Promise
 
 /** Checks (and optionally decodes) every batch of a .log segment file, reading one batch at a time. */
 export async function scanSegment(path: string, options: ScanOptions): Promise<SegmentReport> {
-  const m = SEGMENT_NAME.exec(basename(path));
-  const fileBase = m ? BigInt(m[1]!) : null;
+  const fileBase = segmentFile(path).baseOffset;
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;
@@ -235,13 +254,13 @@ export interface IndexReport {
 
 /** Dumps an .index or .timeindex file; entries must increase, and a zero-filled tail (preallocation) ends it. */
 export async function scanIndex(path: string, kind: 'offset' | 'time'): Promise<IndexReport> {
-  const m = SEGMENT_NAME.exec(basename(path));
-  const base = m ? BigInt(m[1]!) : 0n;
+  const fileBase = segmentFile(path).baseOffset;
+  const base = fileBase ?? 0n;
   const fh = await open(path, 'r');
   try {
     const buf = await readAt(fh, 0, (await fh.stat()).size);
     const entryBytes = kind === 'offset' ? OFFSET_INDEX_ENTRY_BYTES : TIME_INDEX_ENTRY_BYTES;
-    const report: IndexReport = { file: path, kind, base_offset: m ? base.toString() : null, entries: [], problems: [] };
+    const report: IndexReport = { file: path, kind, base_offset: fileBase === null ? null : fileBase.toString(), entries: [], problems: [] };
     let previous: { key: bigint; value: bigint } | null = null;
     for (let pos = 0; pos + entryBytes <= buf.length; pos += entryBytes) {
       const key = kind === 'offset' ? BigInt(buf.readInt32BE(pos)) : buf.readBigInt64BE(pos);
