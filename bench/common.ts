@@ -90,7 +90,7 @@ export function note(text: string): void {
   process.stderr.write(`# ${text}\n`);
 }
 
-export function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }

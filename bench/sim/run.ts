@@ -1,5 +1,6 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { LIVENESS_BOUND_TICKS, runSimulation } from '../../test/sim/simulator';
+import { percentile } from '../common';
 
 /**
  * npm run bench:sim [-- --seeds 10000 --ticks 10000 --workers 2 --first 1]
@@ -33,11 +34,6 @@ function flag(name: string, fallback: number): number {
   const value = Number(process.argv[at + 1]);
   if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} needs a positive integer`);
   return value;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function main(): Promise<void> {
