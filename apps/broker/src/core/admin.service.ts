@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, decodeAssignment } from '@runnel/coordinator';
-import { batchSizeAt, readBatchHeader } from '@runnel/records';
+import { compressionOf, isControlBatch, isTransactionalBatch } from '@runnel/records';
 import type { PartitionLog } from '@runnel/storage';
 import { BrokerConfigService } from './broker-config.service';
-import { CONSUMER_OFFSETS_TOPIC, EngineService } from './engine.service';
+import { CONSUMER_OFFSETS_TOPIC, EngineService, scanBatchHeaders } from './engine.service';
 import { DomainError, DomainErrorKind, invalid, topicNotFound } from './errors';
 import { TopicService } from './topic.service';
 import { RUNNEL_VERSION } from '../version';
@@ -151,35 +151,23 @@ export class AdminService {
   /** The DumpLogSegments view of one segment's batches, bounded so a huge segment cannot exhaust memory. */
   private batchesOf(log: PartitionLog, from: bigint, to: bigint): unknown[] {
     const out: unknown[] = [];
-    let offset = from < log.logStartOffset ? log.logStartOffset : from;
     const batchesMax = 10_000;
-    while (offset < to && out.length < batchesMax) {
-      const r = log.read(offset, 1024 * 1024, { maxOffset: to });
-      if (r.records.length === 0) break;
-      let pos = 0;
-      let next = offset;
-      while (pos + 61 <= r.records.length && out.length < batchesMax) {
-        const h = readBatchHeader(r.records, pos);
-        const last = h.baseOffset + BigInt(h.lastOffsetDelta);
-        out.push({
-          base_offset: Number(h.baseOffset),
-          last_offset: Number(last),
-          record_count: h.recordsCount,
-          size_bytes: h.batchLength + 12,
-          crc: h.crc,
-          compression: ['none', 'gzip', 'snappy', 'lz4', 'zstd'][h.attributes & 7] ?? 'unknown',
-          is_control: (h.attributes & 0x20) !== 0,
-          is_transactional: (h.attributes & 0x10) !== 0,
-          producer_id: Number(h.producerId),
-          partition_leader_epoch: h.partitionLeaderEpoch,
-          max_timestamp: Number(h.maxTimestamp),
-        });
-        next = last + 1n;
-        pos += batchSizeAt(r.records, pos);
-      }
-      if (next <= offset) break;
-      offset = next;
-    }
+    scanBatchHeaders(log, from, to, { chunkBytes: 1024 * 1024 }, (h, size) => {
+      out.push({
+        base_offset: Number(h.baseOffset),
+        last_offset: Number(h.baseOffset + BigInt(h.lastOffsetDelta)),
+        record_count: h.recordsCount,
+        size_bytes: size,
+        crc: h.crc,
+        compression: ['none', 'gzip', 'snappy', 'lz4', 'zstd'][compressionOf(h.attributes)] ?? 'unknown',
+        is_control: isControlBatch(h.attributes),
+        is_transactional: isTransactionalBatch(h.attributes),
+        producer_id: Number(h.producerId),
+        partition_leader_epoch: h.partitionLeaderEpoch,
+        max_timestamp: Number(h.maxTimestamp),
+      });
+      return out.length < batchesMax;
+    });
     return out;
   }
 

@@ -10,6 +10,7 @@
 import { Logger } from '@nestjs/common';
 import { GroupCoordinator, TimerScheduler, systemClock } from '@runnel/coordinator';
 import { MetadataController, MetadataChange, metadataLogConfig } from '@runnel/metadata';
+import { BATCH_HEADER_BYTES, type BatchHeader, batchSizeAt, readBatchHeader } from '@runnel/records';
 import { LogConfig, LogManager, PartitionLog, logConfigToStrings, parseLogConfig } from '@runnel/storage';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
@@ -40,6 +41,39 @@ function readProperties(path: string): Record<string, string> {
 /** Where Kafka clients are told to connect: the advertised host, and the advertised port or else `kafkaPort`. */
 export function advertisedEndpoint(config: BrokerConfig, kafkaPort: number): { host: string; port: number } {
   return { host: config.advertisedHost, port: config.advertisedPort || kafkaPort };
+}
+
+/**
+ * Visits the header (and size) of every whole batch of `log` from `from` (at least the log start)
+ * up to `to`, reading `chunkBytes` at a time, until `visit` returns false or `bytesMax` bytes have
+ * been read. Synchronous; bounded by the caller's limits.
+ */
+export function scanBatchHeaders(
+  log: PartitionLog,
+  from: bigint,
+  to: bigint,
+  limits: { chunkBytes: number; bytesMax?: number },
+  visit: (header: BatchHeader, sizeBytes: number) => boolean,
+): void {
+  let offset = from < log.logStartOffset ? log.logStartOffset : from;
+  let scanned = 0;
+  while (offset < to && scanned < (limits.bytesMax ?? Infinity)) {
+    const r = log.read(offset, limits.chunkBytes, { maxOffset: to });
+    if (r.records.length === 0) return;
+    scanned += r.records.length;
+    let pos = 0;
+    let next = offset;
+    while (pos + BATCH_HEADER_BYTES <= r.records.length) {
+      const size = batchSizeAt(r.records, pos);
+      if (pos + size > r.records.length) break;
+      const h = readBatchHeader(r.records, pos);
+      next = h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;
+      if (!visit(h, size)) return;
+      pos += size;
+    }
+    if (next <= offset) return;
+    offset = next;
+  }
 }
 
 /** Writes a small file atomically: temp file, fsync, rename. */

@@ -26,9 +26,9 @@
  * the batches it held are forgotten here, so their retries are appended.
  */
 import { Injectable } from '@nestjs/common';
-import { BATCH_HEADER_BYTES, batchSizeAt, isControlBatch, readBatchHeader } from '@runnel/records';
+import { isControlBatch } from '@runnel/records';
 import type { PartitionLog } from '@runnel/storage';
-import { EngineService } from './engine.service';
+import { EngineService, scanBatchHeaders } from './engine.service';
 
 /** Kafka keeps the metadata of the last five batches per producer (max.in.flight.requests <= 5). */
 export const PRODUCER_BATCHES_CACHED = 5;
@@ -176,33 +176,16 @@ export class ProducerStateService {
 function rebuild(log: PartitionLog): PartitionProducers {
   const state = new PartitionProducers();
   const end = log.logEndOffset;
-  let offset = end - PRODUCER_STATE_SCAN_OFFSETS;
-  if (offset < log.logStartOffset) offset = log.logStartOffset;
-  let scanned = 0;
-  while (offset < end && scanned < PRODUCER_STATE_SCAN_BYTES) {
-    const r = log.read(offset, PRODUCER_STATE_SCAN_CHUNK_BYTES, { maxOffset: end });
-    if (r.records.length === 0) break;
-    scanned += r.records.length;
-    let pos = 0;
-    let next = offset;
-    while (pos + BATCH_HEADER_BYTES <= r.records.length) {
-      const size = batchSizeAt(r.records, pos);
-      if (pos + size > r.records.length) break;
-      const h = readBatchHeader(r.records, pos);
-      const lastOffset = h.baseOffset + BigInt(h.lastOffsetDelta);
-      if (h.producerId >= 0n && !isControlBatch(h.attributes) && h.baseSequence >= 0) {
-        state.record(h.producerId, h.producerEpoch, {
-          firstSeq: h.baseSequence,
-          lastSeq: lastSequenceOf(h.baseSequence, h.lastOffsetDelta),
-          firstOffset: h.baseOffset,
-          lastOffset,
-        });
-      }
-      next = lastOffset + 1n;
-      pos += size;
+  scanBatchHeaders(log, end - PRODUCER_STATE_SCAN_OFFSETS, end, { chunkBytes: PRODUCER_STATE_SCAN_CHUNK_BYTES, bytesMax: PRODUCER_STATE_SCAN_BYTES }, (h) => {
+    if (h.producerId >= 0n && !isControlBatch(h.attributes) && h.baseSequence >= 0) {
+      state.record(h.producerId, h.producerEpoch, {
+        firstSeq: h.baseSequence,
+        lastSeq: lastSequenceOf(h.baseSequence, h.lastOffsetDelta),
+        firstOffset: h.baseOffset,
+        lastOffset: h.baseOffset + BigInt(h.lastOffsetDelta),
+      });
     }
-    if (next <= offset) break;
-    offset = next;
-  }
+    return true;
+  });
   return state;
 }
