@@ -13,17 +13,18 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
-  ATTRIBUTE_COMPRESSION_MASK,
-  ATTRIBUTE_CONTROL,
   ATTRIBUTE_DELETE_HORIZON,
   ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND,
-  ATTRIBUTE_TRANSACTIONAL,
   BATCH_HEADER_BYTES,
   BatchProblem,
+  batchSizeAt,
   checkBatch,
   compressionName,
+  compressionOf,
   computeBatchCrc,
   decodeBatch,
+  isControlBatch,
+  isTransactionalBatch,
   LOG_OVERHEAD_BYTES,
   readBatchHeader,
   type BatchHeader,
@@ -145,24 +146,24 @@ function recordReport(r: DecodedRecord, printData: boolean): RecordReport {
   };
 }
 
-function batchReport(h: BatchHeader, position: number): BatchReport {
+function batchReport(h: BatchHeader, position: number, size: number, lastOffset: bigint): BatchReport {
   return {
     position,
     base_offset: h.baseOffset.toString(),
-    last_offset: (h.baseOffset + BigInt(h.lastOffsetDelta)).toString(),
+    last_offset: lastOffset.toString(),
     count: h.recordsCount,
-    size_bytes: h.batchLength + LOG_OVERHEAD_BYTES,
+    size_bytes: size,
     magic: h.magic,
     crc: h.crc,
-    compression: compressionName(h.attributes & ATTRIBUTE_COMPRESSION_MASK),
+    compression: compressionName(compressionOf(h.attributes)),
     timestamp_type: (h.attributes & ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND) !== 0 ? 'LogAppendTime' : 'CreateTime',
     max_timestamp: h.maxTimestamp.toString(),
     base_sequence: h.baseSequence,
     producer_id: h.producerId.toString(),
     producer_epoch: h.producerEpoch,
     partition_leader_epoch: h.partitionLeaderEpoch,
-    is_transactional: (h.attributes & ATTRIBUTE_TRANSACTIONAL) !== 0,
-    is_control: (h.attributes & ATTRIBUTE_CONTROL) !== 0,
+    is_transactional: isTransactionalBatch(h.attributes),
+    is_control: isControlBatch(h.attributes),
     delete_horizon_ms: (h.attributes & ATTRIBUTE_DELETE_HORIZON) !== 0 ? h.baseTimestamp.toString() : null,
     valid: true,
     problem: null,
@@ -198,7 +199,7 @@ export async function scanSegment(path: string, options: ScanOptions): Promise<S
       }
       const head = await readAt(fh, position, BATCH_HEADER_BYTES);
       const header = readBatchHeader(head);
-      const total = header.batchLength + LOG_OVERHEAD_BYTES;
+      const total = batchSizeAt(head);
       if (header.batchLength < BATCH_HEADER_BYTES - LOG_OVERHEAD_BYTES) {
         report.problems.push({ position, problem: `batch at position ${position} has batchLength ${header.batchLength} (below the ${BATCH_HEADER_BYTES - LOG_OVERHEAD_BYTES}-byte minimum): the ${left} bytes from here cannot be framed` });
         break;
@@ -208,7 +209,8 @@ export async function scanSegment(path: string, options: ScanOptions): Promise<S
         break;
       }
       const buf = await readAt(fh, position, total);
-      const batch = batchReport(header, position);
+      const lastOffset = header.baseOffset + BigInt(header.lastOffsetDelta);
+      const batch = batchReport(header, position, total, lastOffset);
       const problem = checkBatch(buf, 0, total);
       if (problem !== BatchProblem.Ok) {
         batch.valid = false;
@@ -232,7 +234,7 @@ export async function scanSegment(path: string, options: ScanOptions): Promise<S
       if (!batch.valid) report.problems.push({ position, problem: `batch at position ${position} (offsets ${batch.base_offset}..${batch.last_offset}): ${batch.problem}` });
       else {
         report.records += header.recordsCount;
-        previousLast = header.baseOffset + BigInt(header.lastOffsetDelta);
+        previousLast = lastOffset;
       }
       report.batches.push(batch);
       options.onBatch?.(batch);
