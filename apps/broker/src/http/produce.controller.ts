@@ -3,9 +3,10 @@ import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { BrokerConfigService } from '../core/broker-config.service';
-import { Acks, ProduceService, parseAcks } from '../core/produce.service';
-import { formatFromMediaType, parseFormat, toProduceRecord, toProduceRecords } from '../core/record-format';
+import { Acks, ProduceService } from '../core/produce.service';
+import { RecordFormat, toProduceRecord } from '../core/record-format';
 import { ErrorDto, ProduceRequestDto, ProduceResponseDto } from './dto/produce.dto';
+import { ProduceQuery, produceJson, produceOptions } from './produce-request';
 import { toDomainError } from '../core/error-mapping';
 import { errorResponse, malformed } from '../core/errors';
 
@@ -46,24 +47,21 @@ export class ProduceController {
     // The hottest route: read params, query and headers off the request directly (no per-parameter
     // pipe pass); every value is checked here or in the core.
     const { topic } = req.params as { topic: string };
-    const query = req.query as { format?: string; acks?: string };
+    const query = req.query as ProduceQuery;
     const contentType = req.headers['content-type'];
-    const format = parseFormat(query.format, formatFromMediaType(contentType) ?? 'json');
-    const acks = parseAcks(query.acks);
     if (contentType?.startsWith('application/x-ndjson')) {
+      const { format, acks } = produceOptions(query, contentType);
       await this.produceStream(topic, req.raw, reply, format, acks);
       return undefined;
     }
-    const records = toProduceRecords(req.body, format, this.config.value.httpRecordsPerRequestMax);
-    const offsets = await this.produceService.produce(topic, records, acks);
-    return { topic, offsets };
+    return produceJson(this.produceService, topic, query, contentType, req.body, this.config.value.httpRecordsPerRequestMax);
   }
 
   /**
    * NDJSON streaming: reply lines are written in request order as each record is appended;
    * a bad line gets an error line and the stream goes on.
    */
-  private async produceStream(topic: string, input: Readable, reply: FastifyReply, format: 'json' | 'string' | 'binary', acks: Acks): Promise<void> {
+  private async produceStream(topic: string, input: Readable, reply: FastifyReply, format: RecordFormat, acks: Acks): Promise<void> {
     reply.hijack();
     const out = reply.raw;
     out.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
