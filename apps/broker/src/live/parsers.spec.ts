@@ -1,7 +1,6 @@
 import { DomainError } from '../core/errors';
-import { parseCursor, parseFromQuery } from './sse.controller';
+import { parseCursor, parseFrom, parseFromQuery } from './parsers';
 import { partitionKey } from './subscription';
-import { parseFrom } from './ws-connection';
 
 describe('parseFrom (the contract\'s `from`)', () => {
   it('accepts every documented form', () => {

@@ -9,39 +9,12 @@ import { SESSION_TIMEOUT_MS_DEFAULT, SSE_KEEP_ALIVE_MS, SSE_RETRY_MS, SSE_STREAM
 import { LiveCore } from './live-core.service';
 import type { LiveChunk } from './live-reader';
 import { Feed, Pump, Sink } from './pump';
-import { FromSpec, LiveSubscription, partitionKey } from './subscription';
-import { parseFrom } from './ws-connection';
+import { parseCursor, parseFromQuery, parsePartitionsQuery } from './parsers';
+import { LiveSubscription } from './subscription';
 
 /** Shortest and longest keep-alive period a client may ask for with `keep_alive_ms`. */
 const KEEP_ALIVE_MS_MIN = 100;
 const KEEP_ALIVE_MS_MAX = 60_000;
-
-/** `from` in a query string: earliest, latest, an offset, `timestamp:<ms>`, or the JSON form. */
-export function parseFromQuery(v: string | undefined): FromSpec {
-  if (v === undefined || v === '') return { kind: 'latest' };
-  if (/^\d+$/.test(v)) return { kind: 'offset', offset: BigInt(v) };
-  const ts = /^timestamp:(\d+)$/.exec(v);
-  if (ts) return { kind: 'timestamp', timestampMs: BigInt(ts[1]!) };
-  if (v.startsWith('{')) {
-    try {
-      return parseFrom(JSON.parse(v));
-    } catch (e) {
-      if (e instanceof DomainError) throw e;
-    }
-  }
-  return parseFrom(v);
-}
-
-/** A cursor `0:13,1:5` -> next offset per partition of `topic`. */
-export function parseCursor(topic: string, v: string): Map<string, bigint> {
-  const out = new Map<string, bigint>();
-  for (const part of v.split(',')) {
-    const m = /^(\d+):(\d+)$/.exec(part.trim());
-    if (!m) throw invalid(`the event id "${v.slice(0, 200)}" is not a cursor (partition:offset,...); send back the id of an event this stream sent.`);
-    out.set(partitionKey(topic, Number(m[1])), BigInt(m[2]!));
-  }
-  return out;
-}
 
 /**
  * One SSE stream: a LiveSubscription whose records become `id: <cursor>`, `event: record`,
@@ -163,10 +136,7 @@ export class SseController {
     let partitions: number[] | null = null;
     if (query.partitions !== undefined && query.partitions !== '') {
       if (group !== null) throw invalid('partitions cannot be combined with group: a group assigns the partitions.');
-      partitions = query.partitions.split(',').map((p) => {
-        if (!/^\d+$/.test(p.trim())) throw invalid(`partitions must be comma-separated partition numbers (got "${query.partitions}").`);
-        return Number(p);
-      });
+      partitions = parsePartitionsQuery(query.partitions);
     }
     const lastEventId = lastEventIdHeader || query.last_event_id || '';
     let keepAliveMs = SSE_KEEP_ALIVE_MS;

@@ -14,7 +14,8 @@ import {
 } from './constants';
 import type { LiveCore } from './live-core.service';
 import { Feed, Pump, Sink } from './pump';
-import { FromSpec, LiveSubscription, PositionJson } from './subscription';
+import { nonNegativeInteger, parseFrom, parsePartitions } from './parsers';
+import { LiveSubscription, PositionJson } from './subscription';
 
 /** WebSocket close codes (RFC 6455). */
 export const CLOSE_GOING_AWAY = 1001;
@@ -47,32 +48,6 @@ function requiredString(frame: Frame, field: string, op: string): string {
   return v;
 }
 
-function nonNegativeInteger(v: unknown, field: string): bigint {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw invalid(`${field} must be a non-negative integer (got ${JSON.stringify(v)}).`);
-  return BigInt(v);
-}
-
-/** Parses the contract's `from`: "latest" | "earliest" | {offset} | {offsets: {p: n}} | {timestamp}. */
-export function parseFrom(v: unknown): FromSpec {
-  if (v === undefined || v === 'latest') return { kind: 'latest' };
-  if (v === 'earliest') return { kind: 'earliest' };
-  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-    const o = v as Record<string, unknown>;
-    const keys = Object.keys(o);
-    if (keys.length === 1 && 'offset' in o) return { kind: 'offset', offset: nonNegativeInteger(o.offset, 'from.offset') };
-    if (keys.length === 1 && 'timestamp' in o) return { kind: 'timestamp', timestampMs: nonNegativeInteger(o.timestamp, 'from.timestamp') };
-    if (keys.length === 1 && 'offsets' in o && typeof o.offsets === 'object' && o.offsets !== null && !Array.isArray(o.offsets)) {
-      const offsets = new Map<number, bigint>();
-      for (const [p, n] of Object.entries(o.offsets as Record<string, unknown>)) {
-        if (!/^\d+$/.test(p)) throw invalid(`from.offsets keys must be partition numbers (got "${p}").`);
-        offsets.set(Number(p), nonNegativeInteger(n, `from.offsets.${p}`));
-      }
-      return { kind: 'offsets', offsets };
-    }
-  }
-  throw invalid('from must be "latest", "earliest", {"offset": n}, {"offsets": {"0": n, ...}} or {"timestamp": ms}.');
-}
-
 function parseTopics(frame: Frame): string[] {
   const one = frame.topic;
   const many = frame.topics;
@@ -84,12 +59,6 @@ function parseTopics(frame: Frame): string[] {
   }
   if (typeof one !== 'string' || one.length === 0) throw invalid('topic is required for op "subscribe" (or topics: [...]).');
   return [one];
-}
-
-function parsePartitions(v: unknown): number[] | null {
-  if (v === undefined) return null;
-  if (!Array.isArray(v) || v.length === 0) throw invalid('partitions must be a non-empty array of partition numbers.');
-  return v.map((p, i) => Number(nonNegativeInteger(p, `partitions[${i}]`)));
 }
 
 function parseCommitOffsets(v: unknown): PositionJson[] | null {
