@@ -112,6 +112,8 @@ export interface ScanOptions {
   /** Called for each batch as it is checked (the human output streams; JSON collects). */
   onBatch?: (batch: BatchReport) => void;
   onProgress?: (position: number) => void;
+  /** Called once the file is open, with its size (before any batch is read). */
+  onOpen?: (size: number) => void;
 }
 
 const PROBLEM_TEXT: Record<BatchProblem, string> = {
@@ -187,6 +189,7 @@ export async function scanSegment(path: string, options: ScanOptions): Promise<S
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;
+    options.onOpen?.(size);
     const report: SegmentReport = { file: path, base_offset: fileBase === null ? null : fileBase.toString(), size_bytes: size, batches: [], records: 0, problems: [] };
     let position = 0;
     let previousLast: bigint | null = null;
