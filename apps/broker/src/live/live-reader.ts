@@ -14,8 +14,6 @@ export interface LiveChunk {
   readonly nextOffset: bigint;
   /** Stored bytes read. */
   readonly bytes: number;
-  /** `records` joined with commas (built on first use). */
-  joined(): string;
   /**
    * The WebSocket `records` frame for subscription id `idJson` (its JSON text), encoded once: many
    * subscribers use the same id ("s1", "live"), so a fan-out writes one shared Buffer to every
@@ -37,7 +35,8 @@ class Chunk implements LiveChunk {
     readonly bytes: number,
   ) {}
 
-  joined(): string {
+  /** `records` joined with commas (built on first use, shared by the frames of every id). */
+  private joined(): string {
     return (this.joinedText ??= this.records.join(','));
   }
 
@@ -76,7 +75,10 @@ export class LiveReader {
 
   constructor(private readonly fetchService: FetchService) {}
 
-  /** Calls `listener` after every append to `log` (synchronously, inside the append). */
+  /**
+   * Calls `listener` after every append to `log` (synchronously, inside the append). Each watch
+   * passes its own function (a closure per feed): the returned unwatch removes that function.
+   */
   watch(log: PartitionLog, listener: () => void): () => void {
     let w = this.watched.get(log);
     if (!w) {
@@ -88,11 +90,9 @@ export class LiveReader {
       this.watched.set(log, w);
     }
     const entry = w;
-    // A listener may be registered twice (two feeds of one connection): wrap it to count each.
-    const own = (): void => listener();
-    entry.listeners.add(own);
+    entry.listeners.add(listener);
     return () => {
-      entry.listeners.delete(own);
+      entry.listeners.delete(listener);
       if (entry.listeners.size === 0 && this.watched.get(log) === entry) {
         entry.unlisten();
         this.watched.delete(log);

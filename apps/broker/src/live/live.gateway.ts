@@ -25,10 +25,6 @@ export class LiveGateway implements OnGatewayConnection {
     });
   }
 
-  get connectionCount(): number {
-    return this.connections.size;
-  }
-
   handleConnection(ws: WebSocket, request: IncomingMessage): void {
     const settings = this.core.config.value;
     let sessionTimeoutMs = SESSION_TIMEOUT_MS_DEFAULT;

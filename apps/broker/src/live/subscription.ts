@@ -84,10 +84,6 @@ export class LiveSubscription {
     private readonly identity: MemberIdentity,
   ) {}
 
-  get group(): string | null {
-    return this.spec.group;
-  }
-
   /**
    * Starts reading (or joins the group). Throws a DomainError before anything is set up when a
    * topic or partition does not exist or an offset is out of range. Returns the starting positions
