@@ -205,9 +205,10 @@ export class PartitionLog {
   private queuedBytes = 0;
   private writeScheduled = false;
   /**
-   * Appends written outside the end-of-turn callback (at the gather threshold, or by a read, sync or
-   * structural change) whose promises settle in that callback, never inside the caller's own call:
-   * a loop of `await log.append()` then always returns to the event loop once a turn.
+   * Appends written (by the end-of-turn callback, at the gather threshold, or by a sync, flush or
+   * structural change) whose promises settle in the end-of-turn callback, in offset order, never
+   * inside the caller's own call: a loop of `await log.append()` then always returns to the event
+   * loop once a turn.
    */
   private writtenUnsettled: { entries: readonly QueuedAppend[]; error: StorageError | null }[] = [];
 
@@ -521,33 +522,32 @@ export class PartitionLog {
   private scheduleWrite(): void {
     if (this.writeScheduled) return;
     this.writeScheduled = true;
-    // Every append of this turn of the event loop joins the write.
+    // Every append of this turn of the event loop joins the write; every append written this turn settles here.
     setImmediate(() => {
+      this.writeQueued(); // writeScheduled still set: no second callback for these
       this.writeScheduled = false;
       this.settleWritten();
-      if (!this.closedFlag) this.writeQueued(true);
+      if (this.queued.length > 0) this.scheduleWrite(); // appended by a listener during the write
     });
   }
 
   /**
-   * Writes the gathered appends out now (no-op when none). Their promises settle now when called from
-   * the end-of-turn callback (`settleNow`), else in the next one (see writtenUnsettled).
+   * Writes the gathered appends out now (no-op when none). Their promises settle in the end-of-turn
+   * callback, never inside the caller's own call (see writtenUnsettled).
    */
-  private writeQueued(settleNow = false): void {
+  private writeQueued(): void {
     if (this.queued.length === 0) return;
     const entries = this.queued;
     this.queued = [];
     this.queuedBytes = 0;
-    const error = this.writeEntries(entries);
-    if (settleNow) {
-      settle(entries, error);
-    } else {
-      this.writtenUnsettled.push({ entries, error });
-      this.scheduleWrite();
-    }
+    // Recorded before the write, so appends a listener writes during it settle after these.
+    const written: { entries: readonly QueuedAppend[]; error: StorageError | null } = { entries, error: null };
+    this.writtenUnsettled.push(written);
+    this.scheduleWrite();
+    written.error = this.writeEntries(entries);
   }
 
-  /** Settles the appends written earlier in this turn, in offset order. */
+  /** Settles the appends written so far, in offset order. */
   private settleWritten(): void {
     const written = this.writtenUnsettled;
     if (written.length === 0) return;
@@ -682,7 +682,7 @@ export class PartitionLog {
   /** Starts a sync for every waiter so far, unless there is none or every slot is busy (see scheduleSync). */
   private runSync(): void {
     if (this.syncWaiters.length === 0 || this.syncsInFlight >= SYNCS_IN_FLIGHT_MAX) return;
-    if (!this.closedFlag) this.writeQueued();
+    this.writeQueued();
     const waiters = this.syncWaiters;
     this.syncWaiters = [];
     this.syncsInFlight++;
@@ -727,7 +727,7 @@ export class PartitionLog {
 
   /** fsyncs everything written so far; the recovery point becomes the log end offset. */
   async flush(): Promise<void> {
-    if (!this.closedFlag) this.writeQueued();
+    this.writeQueued();
     this.unflushedMessages = 0;
     this.lastFlushMs = this.clock.nowMs();
     await this.flushUpTo(this.logEndOffset);

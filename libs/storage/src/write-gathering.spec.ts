@@ -88,6 +88,20 @@ describe('PartitionLog write gathering', () => {
     expect(log.logEndOffset).toBe(BigInt(appended));
   });
 
+  it('writes and settles, in offset order, an append a listener makes during the end-of-turn write', async () => {
+    const log = await f.manager.createLog('t', 0);
+    const order: bigint[] = [];
+    let inner: Promise<AppendInfo> | null = null;
+    log.onAppend(() => {
+      inner ??= log.append(buildValueBatch(1, 10)).then((info) => (order.push(info.firstOffset), info));
+    });
+    const outer = await log.append(buildValueBatch(1, 10)).then((info) => (order.push(info.firstOffset), info));
+    expect(outer.firstOffset).toBe(0n);
+    expect((await inner!).firstOffset).toBe(1n);
+    expect(order).toEqual([0n, 1n]);
+    expect(log.logEndOffset).toBe(2n);
+  });
+
   it('rolls segments inside one gathered write and indexes every segment', async () => {
     const log = await f.manager.createLog('t', 0, parseLogConfig({ 'segment.bytes': '1000', 'index.interval.bytes': '100' }));
     const infos = await Promise.all(Array.from({ length: 40 }, () => log.append(buildValueBatch(2, 40))));
