@@ -50,6 +50,12 @@ class Chunk implements LiveChunk {
   }
 }
 
+/** One read shared by every subscriber at its offset and format; `chunk` once it succeeded non-empty. */
+interface SharedRead {
+  readonly promise: Promise<LiveChunk>;
+  chunk: LiveChunk | undefined;
+}
+
 interface Watched {
   unlisten: () => void;
   listeners: Set<() => void>;
@@ -69,9 +75,8 @@ interface Watched {
 @Injectable()
 export class LiveReader {
   private readonly watched = new Map<PartitionLog, Watched>();
-  private readonly reads = new WeakMap<PartitionLog, Map<string, Promise<LiveChunk>>>();
-  /** The settled, non-empty entries of `reads`, for `peek`. */
-  private readonly done = new WeakMap<PartitionLog, Map<string, LiveChunk>>();
+  /** Shared reads per log, by `offset:format`, oldest first. */
+  private readonly reads = new WeakMap<PartitionLog, Map<string, SharedRead>>();
 
   constructor(private readonly fetchService: FetchService) {}
 
@@ -102,7 +107,7 @@ export class LiveReader {
 
   /** A read another subscriber already finished, if any: the fan-out path needs no await. */
   peek(log: PartitionLog, offset: bigint, format: RecordFormat): LiveChunk | undefined {
-    return this.done.get(log)?.get(`${offset}:${format}`);
+    return this.reads.get(log)?.get(`${offset}:${format}`)?.chunk;
   }
 
   /** Records of `log` from `offset` (within bounds), rendered in `format`; never waits for appends. */
@@ -111,30 +116,23 @@ export class LiveReader {
     if (!perLog) this.reads.set(log, (perLog = new Map()));
     const key = `${offset}:${format}`;
     const hit = perLog.get(key);
-    if (hit) return hit;
-    const promise = this.readFresh(log, offset, format);
-    perLog.set(key, promise);
-    let doneForLog = this.done.get(log);
-    if (!doneForLog) this.done.set(log, (doneForLog = new Map()));
-    if (perLog.size > SHARED_READS_PER_PARTITION_MAX) {
-      const oldest = perLog.keys().next().value!;
-      perLog.delete(oldest);
-      doneForLog.delete(oldest);
-    }
+    if (hit) return hit.promise;
+    const entry: SharedRead = { promise: this.readFresh(log, offset, format), chunk: undefined };
+    perLog.set(key, entry);
+    if (perLog.size > SHARED_READS_PER_PARTITION_MAX) perLog.delete(perLog.keys().next().value!);
     const map = perLog;
-    const settled = doneForLog;
     // Empty and failed reads are not kept: the next append makes them stale at once.
-    promise.then(
+    entry.promise.then(
       (c) => {
-        if (map.get(key) !== promise) return;
+        if (map.get(key) !== entry) return;
         if (c.records.length === 0) map.delete(key);
-        else settled.set(key, c);
+        else entry.chunk = c;
       },
       () => {
-        if (map.get(key) === promise) map.delete(key);
+        if (map.get(key) === entry) map.delete(key);
       },
     );
-    return promise;
+    return entry.promise;
   }
 
   private async readFresh(log: PartitionLog, offset: bigint, format: RecordFormat): Promise<LiveChunk> {
