@@ -7,11 +7,12 @@
  * which every segment is known to be flushed (fsync of log and indexes); after an unclean stop only
  * segments from the recovery point on are re-validated.
  *
- * Append path (synchronous up to the write): validate every batch (framing, CRC, size limit), then
- * stamp offsets (and leader epoch, LogAppendTime + CRC) in place, write with one writeSync per segment
- * touched, index, notify listeners. Durable appends (acks=all) then wait for a group commit: one
- * fdatasync covers every append written before it started, and appends arriving while a sync runs
- * share the next one.
+ * Append path: synchronously validate every batch (framing, CRC unless the caller verified it, size
+ * limit) and stamp offsets (and leader epoch, LogAppendTime + CRC) in place, then queue it. The appends
+ * of one event-loop turn are written together at its end (earlier once the queue is large), one writev
+ * per segment touched, then indexed and listeners notified; their promises settle in that end-of-turn
+ * callback. Durable appends (acks=all) then wait for a group commit: one fdatasync covers every append
+ * written before it started, and appends arriving while a sync runs share the next one.
  *
  * Read path (synchronous): floor segment by base offset, sparse index lookup, short header walk,
  * one pread of up to maxBytes, cut at the last whole batch.
@@ -391,10 +392,12 @@ export class PartitionLog {
   /**
    * Appends whole batches. Validation, offset assignment and stamping happen now (a bad batch
    * rejects before anything is queued); the write is gathered: appends of one event-loop turn go to
-   * the file as one `writev` at the end of the turn (or as soon as WRITE_GATHER_BYTES are queued),
-   * and the promise resolves once the bytes are written to the OS (and fdatasync'ed when durable).
+   * the file as one `writev` at the end of the turn (earlier once WRITE_GATHER_BYTES or
+   * WRITE_GATHER_APPENDS_MAX appends are queued), and the promise resolves in that end-of-turn
+   * callback once the bytes are written to the OS (and fdatasync'ed when durable).
    * Until it resolves the log owns `batches`: the caller must not reuse the buffer. Readers never
-   * see queued bytes: every read, truncation, sync and close writes the queue out first.
+   * see queued bytes (read() returns only written ones); truncation, record deletion, roll,
+   * appendSync, sync, flush and close write the queue out first.
    */
   append(batches: Buffer, options: AppendOptions = {}): Promise<AppendInfo> {
     // Not an async function: the common case returns the write's own promise, one per append.
@@ -432,7 +435,7 @@ export class PartitionLog {
    * the write done on return; it writes any gathered appends first, so order is kept.
    */
   appendSync(buf: Buffer, options: AppendOptions = {}): AppendInfo {
-    this.settle();
+    this.checkOpenAndWriteQueued();
     const entry = this.prepareAppend(buf, options);
     const error = this.writeEntries([entry]);
     if (error) throw error;
@@ -555,16 +558,17 @@ export class PartitionLog {
     for (const { entries, error } of written) settle(entries, error);
   }
 
-  /** Makes every gathered append visible (written) before a read or a structural change. */
-  private settle(): void {
+  /** Checks the log is open and writes every gathered append out, before a structural change or appendSync. */
+  private checkOpenAndWriteQueued(): void {
     this.checkOpen();
     this.writeQueued();
   }
 
   /**
    * Writes `entries` (stamped appends, in offset order) as one vectored write per segment touched,
-   * indexes them and notifies listeners; the caller settles the entries' promises (settle()). On a
-   * failed write the log is cut back to where these entries began and the typed error is returned.
+   * indexes them and notifies listeners; the caller settles the entries' promises (writeQueued through
+   * writtenUnsettled; appendSync throws the error). On a failed write the log is cut back to where
+   * these entries began and the typed error is returned.
    */
   private writeEntries(entries: readonly QueuedAppend[]): StorageError | null {
     const startOffset = this.logEndOffset;
@@ -641,7 +645,7 @@ export class PartitionLog {
 
   /** Rolls the active segment now if it is not empty (tests, admin). */
   roll(): void {
-    this.settle();
+    this.checkOpenAndWriteQueued();
     if (this.active.sizeBytes > 0) this.rollSegment(this.logEndOffset, this.clock.nowMs());
   }
 
@@ -855,7 +859,7 @@ export class PartitionLog {
 
   /** Removes every batch holding an offset >= `offset` (batch granularity, as Kafka). */
   async truncateTo(offset: bigint): Promise<void> {
-    this.settle();
+    this.checkOpenAndWriteQueued();
     this.truncateSync(offset);
   }
 
@@ -897,7 +901,7 @@ export class PartitionLog {
    * deletes the segments wholly below it. Returns the new log start offset.
    */
   async deleteRecordsBefore(offset: bigint): Promise<bigint> {
-    this.settle();
+    this.checkOpenAndWriteQueued();
     const highWatermark = this.highWatermark;
     if (offset > highWatermark || offset < 0n) {
       throw new OffsetOutOfRangeError(
@@ -1061,7 +1065,7 @@ export class PartitionLog {
   private closeFiles(): void {
     this.closedFlag = true;
     // Appends not yet written were never acknowledged: they fail, as in a crash.
-    // Appends already written (or failed) settle as they went.
+    // Appends already written (or failed) settle now, as their write went.
     this.settleWritten();
     const lost = this.queued;
     this.queued = [];
