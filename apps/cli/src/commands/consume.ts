@@ -12,9 +12,9 @@
 import { Command } from 'commander';
 import { EXIT_INTERRUPTED, LEAVE_TIMEOUT_MS, POLL_GRACE_MS, POLL_TIMEOUT_MS, READ_BYTES_MAX, READ_RECORDS_MAX } from '../constants';
 import { isAbort, RunnelClient } from '../client';
-import { ApiError, CliError, UsageError } from '../errors';
+import { ApiError, UsageError } from '../errors';
 import { choiceArg, contextOf, enc, err, intArg, out, examples } from '../output';
-import { topicPath, TopicDescription } from './topics';
+import { checkPartitions, partitionPath, topicPath, TopicDescription } from './topics';
 
 type Format = 'string' | 'json' | 'binary';
 
@@ -110,7 +110,7 @@ async function followPartition(client: RunnelClient, topic: string, partition: n
   while (!run.stopped) {
     let reply: ReadReply;
     try {
-      reply = await client.get<ReadReply>(`/topics/${enc(topic)}/partitions/${partition}/records`, {
+      reply = await client.get<ReadReply>(`${partitionPath(topic, partition)}/records`, {
         query: { offset, max_records: READ_RECORDS_MAX, max_bytes: READ_BYTES_MAX, timeout_ms: POLL_TIMEOUT_MS, format },
         timeoutMs: POLL_TIMEOUT_MS + POLL_GRACE_MS,
         signal: run.abort.signal,
@@ -195,9 +195,7 @@ export function registerConsume(program: Command): void {
 
       // Fails early, and clearly, on an unknown topic or partition.
       const d = await ctx.client.get<TopicDescription>(topicPath(topic));
-      if (o.partition !== undefined && o.partition >= d.partitions.length) {
-        throw new CliError(`topic ${topic} has partitions 0..${d.partitions.length - 1}; there is no partition ${o.partition}.`, `see \`runnel topics describe ${topic}\`; grow it with \`runnel topics alter ${topic} --partitions N\`.`);
-      }
+      if (o.partition !== undefined) checkPartitions(topic, d, [o.partition], `see \`runnel topics describe ${topic}\`; grow it with \`runnel topics alter ${topic} --partitions N\`.`);
 
       const run = new Run(o.maxMessages);
       const render = ctx.json ? (r: ConsumedRecord) => JSON.stringify(r) : (r: ConsumedRecord) => renderLine(r, o);
@@ -219,7 +217,7 @@ export function registerConsume(program: Command): void {
           const partitions = o.partition !== undefined ? [o.partition] : d.partitions.map((p) => p.partition);
           // Resolve "latest" once per partition up front, so records produced while the loops start are not skipped.
           const starts = await Promise.all(
-            partitions.map(async (p) => (start === 'latest' ? String((await ctx.client.get<{ high_watermark: number }>(`/topics/${enc(topic)}/partitions/${p}/offsets`)).high_watermark) : start)),
+            partitions.map(async (p) => (start === 'latest' ? String((await ctx.client.get<{ high_watermark: number }>(`${partitionPath(topic, p)}/offsets`)).high_watermark) : start)),
           );
           const loops = partitions.map((p, i) => followPartition(ctx.client, topic, p, starts[i]!, o.format, run, render));
           // One failing loop (e.g. topic deleted) stops the others, then reports.

@@ -4,9 +4,8 @@
  * or after it (none when every record is older).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { CliError } from '../errors';
-import { contextOf, enc, out, partitionListArg, printJson, printTable, examples } from '../output';
-import { topicPath, TopicDescription } from './topics';
+import { contextOf, out, partitionListArg, printJson, printTable, examples } from '../output';
+import { checkPartitions, partitionPath, topicPath, TopicDescription } from './topics';
 
 type TimeSpec = 'latest' | 'earliest' | number;
 
@@ -34,13 +33,11 @@ export function registerOffsets(program: Command): void {
     .action(async (topic: string, opts: { time: TimeSpec; partitions?: number[] }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const d = await ctx.client.get<TopicDescription>(topicPath(topic));
-      const all = d.partitions.map((p) => p.partition);
-      const partitions = opts.partitions ?? all;
-      const missing = partitions.filter((p) => !all.includes(p));
-      if (missing.length > 0) throw new CliError(`topic ${topic} has partitions 0..${all.length - 1}; there is no partition ${missing.join(', ')}.`, `see \`runnel topics describe ${topic}\`.`);
+      const partitions = opts.partitions ?? d.partitions.map((p) => p.partition);
+      checkPartitions(topic, d, partitions, `see \`runnel topics describe ${topic}\`.`);
       const rows: { topic: string; partition: number; offset: number | null }[] = [];
       for (const p of partitions) {
-        const path = `/topics/${enc(topic)}/partitions/${p}/offsets`;
+        const path = `${partitionPath(topic, p)}/offsets`;
         if (typeof opts.time === 'number') {
           const r = await ctx.client.get<{ offset: number | null }>(path, { query: { timestamp: opts.time } });
           rows.push({ topic, partition: p, offset: r.offset });

@@ -30,7 +30,7 @@ import {
 import { isAbort } from '../client';
 import { CliError } from '../errors';
 import { choiceArg, contextOf, enc, intArg, out, printJson, progressBar, examples } from '../output';
-import { topicPath, TopicDescription } from './topics';
+import { partitionPath, topicPath, TopicDescription } from './topics';
 
 const MB = 1024 * 1024;
 
@@ -246,7 +246,7 @@ export function registerPerf(program: Command): void {
         while (!abort.signal.aborted && records < o.messages) {
           let reply: { records: { key: unknown; value: unknown }[]; next_offset: number };
           try {
-            reply = await ctx.client.get(`/topics/${enc(o.topic)}/partitions/${partition}/records`, {
+            reply = await ctx.client.get(`${partitionPath(o.topic, partition)}/records`, {
               ...pollOptions,
               query: { offset, max_records: o.fetchRecords, max_bytes: 8 * MB, timeout_ms: POLL_TIMEOUT_MS, format: 'binary' },
             });

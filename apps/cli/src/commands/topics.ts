@@ -3,7 +3,7 @@
  * kafka-delete-records.sh) over the admin API.
  */
 import { Command } from 'commander';
-import { ApiError, ERROR_TOPIC_EXISTS, ERROR_TOPIC_NOT_FOUND, UsageError } from '../errors';
+import { ApiError, CliError, ERROR_TOPIC_EXISTS, ERROR_TOPIC_NOT_FOUND, UsageError } from '../errors';
 import { configArg, collect, contextOf, enc, formatBytes, intArg, out, printJson, printTable, examples } from '../output';
 
 interface TopicListing {
@@ -34,6 +34,18 @@ export interface TopicDescription {
 
 export function topicPath(topic: string): string {
   return `/admin/topics/${enc(topic)}`;
+}
+
+/** A partition's records API: add `/records` or `/offsets`. */
+export function partitionPath(topic: string, partition: number): string {
+  return `/topics/${enc(topic)}/partitions/${partition}`;
+}
+
+/** Fails, naming the ones that do not exist, unless the described topic has every one of `partitions`. */
+export function checkPartitions(topic: string, d: TopicDescription, partitions: number[], hint: string): void {
+  const all = d.partitions.map((p) => p.partition);
+  const missing = partitions.filter((p) => !all.includes(p));
+  if (missing.length > 0) throw new CliError(`topic ${topic} has partitions 0..${all.length - 1}; there is no partition ${missing.join(', ')}.`, hint);
 }
 
 function printDescription(d: TopicDescription): void {
