@@ -20,7 +20,6 @@ import {
   readBatchHeader,
   setBatchBaseOffset,
   setBatchPartitionLeaderEpoch,
-  toBatchInput,
   writeBatchCrc,
 } from '@runnel/records';
 
@@ -269,35 +268,6 @@ describe('record batch v2', () => {
       }),
       { numRuns: 150 },
     );
-  });
-
-  it('property: toBatchInput re-encodes a decoded batch to the same bytes (CreateTime) or records (LogAppendTime)', async () => {
-    await fc.assert(
-      fc.asyncProperty(batchInput, fc.boolean(), async (input, horizon) => {
-        const full = { ...input, compression: CompressionType.None, nowMs: NOW, ...(horizon ? { deleteHorizonMs: NOW + 1000n } : {}) };
-        const buf = encodeBatchSync(full);
-        const again = encodeBatchSync(toBatchInput(decodeBatchSync(buf)));
-        if (input.logAppendTime) {
-          // The records' CreateTimes are not recoverable from a LogAppendTime batch: equal as decoded.
-          expect(decodeBatchSync(again).records).toEqual(decodeBatchSync(buf).records);
-          expect(readBatchHeader(again).maxTimestamp).toBe(NOW);
-        } else {
-          expect(again.toString('hex')).toBe(buf.toString('hex'));
-        }
-      }),
-      { numRuns: 100 },
-    );
-  });
-
-  it('toBatchInput can drop records and keeps the offsets of the rest (as the cleaner does)', async () => {
-    const buf = await encodeBatch({ records: ['a', 'b', 'c', 'd'].map((v) => ({ key: b(v), value: b(v) })), baseOffset: 40n, compression: CompressionType.Lz4, producerId: 3n, producerEpoch: 1, baseSequence: 8, nowMs: NOW });
-    const cleaned = decodeBatchSync(encodeBatchSync(toBatchInput(decodeBatchSync(buf), (r) => r.value!.toString() !== 'b' && r.value!.toString() !== 'd')));
-    expect(cleaned.records.map((r) => [r.offset, r.value!.toString(), r.sequence])).toEqual([
-      [40n, 'a', 8],
-      [42n, 'c', 10],
-    ]);
-    expect(cleaned.header).toMatchObject({ lastOffsetDelta: 3, producerId: 3n, producerEpoch: 1, baseSequence: 8, recordsCount: 2 });
-    expect(cleaned.compression).toBe(CompressionType.Lz4);
   });
 
   it('property: decoding random or corrupted bytes throws only RecordsError', async () => {
