@@ -13,7 +13,6 @@ import { UsageError } from './errors';
 export interface Context {
   client: RunnelClient;
   json: boolean;
-  command: Command;
 }
 
 /** The global options as the command sees them (they may be given before or after the command name). */
@@ -27,7 +26,7 @@ export function contextOf(command: Command): Context {
     throw new UsageError(`--server "${server}" is not a URL; give one like http://localhost:8080.`, command);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--server "${server}" must be an http:// or https:// URL.`, command);
-  return { client: new RunnelClient(server), json: opts.json === true, command };
+  return { client: new RunnelClient(server), json: opts.json === true };
 }
 
 export function out(line = ''): void {
