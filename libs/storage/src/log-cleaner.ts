@@ -158,8 +158,9 @@ export async function cleanLog(log: PartitionLog, options: CleanOptions): Promis
   for (let i = 0; i < endIndex; i++) {
     const segment = segments[i]!;
     if (segment.baseOffset >= mapEnd) break;
-    // Retention, truncation or deleteLog may have removed the segment while a swap was awaited.
-    if (segment.closed || !log.allSegments().includes(segment)) continue;
+    // Retention, truncation or deleteLog may have removed the segment while a swap was awaited;
+    // every path that takes a segment out of the log closes it.
+    if (segment.closed) continue;
     const outcome = cleanSegment(segment, keyMap, deleteHorizonMs);
     bytesRead += outcome.bytesRead;
     if (outcome.cleanedPath === null) continue;
