@@ -28,7 +28,7 @@ import {
   BROKER_RECORDS_PER_REQUEST_MAX,
 } from '../constants';
 import { isAbort } from '../client';
-import { CliError } from '../errors';
+import { CliError, UsageError } from '../errors';
 import { choiceArg, contextOf, enc, intArg, out, printJson, progressBar, examples } from '../output';
 import { partitionPath, topicPath, TopicDescription } from './topics';
 
@@ -135,7 +135,7 @@ export function registerPerf(program: Command): void {
     .option('--acks <acks>', 'all, 1 or 0', choiceArg(['all', '1', '0'] as const), 'all')
     .action(async (o: PerfProduceOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
-      if (o.throughput === 0) throw new CliError('--throughput 0 would never send; give a positive rate or -1 (unthrottled).', null, 2);
+      if (o.throughput === 0) throw new UsageError('--throughput 0 would never send; give a positive rate or -1 (unthrottled).');
       const payloads = Array.from({ length: PERF_PAYLOADS }, () => randomPayload(o.recordSize));
       // Throttled runs send smaller batches so the pace is smooth (about 20 requests/s at least).
       const batchRecords = o.throughput > 0 ? Math.max(1, Math.min(o.batchRecords, Math.floor(o.throughput / 20))) : o.batchRecords;
