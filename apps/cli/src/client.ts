@@ -8,6 +8,10 @@ import { REQUEST_TIMEOUT_MS, SERVER_ENV } from './constants';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
+/** How the API encodes keys and values (its `format` parameter): as stored, as JSON, or base64. */
+export const FORMATS = ['string', 'json', 'binary'] as const;
+export type Format = (typeof FORMATS)[number];
+
 export interface RequestOptions {
   query?: Query;
   /** JSON-encoded unless it is a string. */

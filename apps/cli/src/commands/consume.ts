@@ -11,12 +11,10 @@
  */
 import { Command } from 'commander';
 import { EXIT_INTERRUPTED, LEAVE_TIMEOUT_MS, POLL_GRACE_MS, POLL_TIMEOUT_MS, READ_BYTES_MAX, READ_RECORDS_MAX } from '../constants';
-import { isAbort, RunnelClient } from '../client';
+import { FORMATS, Format, isAbort, RunnelClient } from '../client';
 import { ApiError, UsageError } from '../errors';
 import { choiceArg, contextOf, enc, err, intArg, out, examples } from '../output';
 import { checkPartitions, partitionPath, topicPath, TopicDescription } from './topics';
-
-type Format = 'string' | 'json' | 'binary';
 
 export interface ConsumedRecord {
   topic: string;
@@ -185,7 +183,7 @@ export function registerConsume(program: Command): void {
     .option('--print-partition', 'print Partition:<p>')
     .option('--print-offset', 'print Offset:<o>')
     .option('--key-separator <sep>', 'separator between the printed fields', '\t')
-    .option('-f, --format <format>', 'how keys and values are decoded: string (as stored), json, binary (base64)', choiceArg(['string', 'json', 'binary'] as const), 'string')
+    .option('-f, --format <format>', 'how keys and values are decoded: string (as stored), json, binary (base64)', choiceArg(FORMATS), 'string')
     .action(async (topic: string, o: ConsumeOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
       if (o.group !== undefined && (o.partition !== undefined || o.offset !== undefined)) throw new UsageError('--group consumes the partitions the group assigns; it cannot be combined with --partition or --offset.', cmd);

@@ -8,10 +8,9 @@ import { Command } from 'commander';
 import { fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { PRODUCE_BATCH_BYTES_MAX, PRODUCE_BATCH_RECORDS_MAX, PRODUCE_LINGER_MS } from '../constants';
+import { FORMATS, Format } from '../client';
 import { ApiError, CliError, UsageError } from '../errors';
 import { choiceArg, collect, contextOf, enc, err, intArg, printJson, progressBar, examples } from '../output';
-
-type Format = 'string' | 'json' | 'binary';
 
 interface ProduceOptions {
   keySeparator?: string;
@@ -64,7 +63,7 @@ export function registerProduce(program: Command): void {
     .argument('<topic>', 'topic (created on first produce when the broker allows auto-creation)')
     .option('-k, --key-separator <sep>', 'each line is KEY<sep>VALUE (without it lines are values with no key)')
     .option('-p, --partition <p>', 'send every record to this partition (default: by key hash, or spread)', intArg(0))
-    .option('-f, --format <format>', 'how lines are read and stored: string (as is), json (each line is JSON), binary (base64)', choiceArg(['string', 'json', 'binary'] as const), 'string')
+    .option('-f, --format <format>', 'how lines are read and stored: string (as is), json (each line is JSON), binary (base64)', choiceArg(FORMATS), 'string')
     .option('--acks <acks>', 'all (durable before the reply), 1 or 0', choiceArg(['all', '1', '0'] as const), 'all')
     .option('-H, --header <name=value>', 'a header added to every record (repeatable)', collect)
     .action(async (topic: string, opts: ProduceOptions, cmd: Command) => {
