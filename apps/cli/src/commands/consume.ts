@@ -10,21 +10,12 @@
  * --json as one JSON object per line.
  */
 import { Command } from 'commander';
-import { EXIT_INTERRUPTED, LEAVE_TIMEOUT_MS, POLL_GRACE_MS, POLL_TIMEOUT_MS, READ_BYTES_MAX, READ_RECORDS_MAX } from '../constants';
-import { FORMATS, Format, isAbort, RunnelClient } from '../client';
+import { EXIT_INTERRUPTED, READ_BYTES_MAX, READ_RECORDS_MAX } from '../constants';
+import { FORMATS, Format, RunnelClient } from '../client';
 import { ApiError, UsageError } from '../errors';
-import { choiceArg, contextOf, enc, err, intArg, out, examples } from '../output';
+import { choiceArg, contextOf, err, intArg, out, examples } from '../output';
+import { ConsumedRecord, followPartition, pollInstance, untilFirstFailure, withConsumerInstance } from '../reading';
 import { checkPartitions, partitionPath, topicPath, TopicDescription } from './topics';
-
-export interface ConsumedRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  timestamp: number;
-  key: unknown;
-  value: unknown;
-  headers: { name: string; value: unknown }[];
-}
 
 interface ConsumeOptions {
   fromBeginning?: boolean;
@@ -96,55 +87,13 @@ class Run {
   }
 }
 
-interface ReadReply {
-  records: ConsumedRecord[];
-  next_offset: number;
-  high_watermark: number;
-  log_start_offset: number;
-}
-
-async function followPartition(client: RunnelClient, topic: string, partition: number, start: string, format: Format, run: Run, render: (r: ConsumedRecord) => string): Promise<void> {
-  let offset = start;
-  while (!run.stopped) {
-    let reply: ReadReply;
-    try {
-      reply = await client.get<ReadReply>(`${partitionPath(topic, partition)}/records`, {
-        query: { offset, max_records: READ_RECORDS_MAX, max_bytes: READ_BYTES_MAX, timeout_ms: POLL_TIMEOUT_MS, format },
-        timeoutMs: POLL_TIMEOUT_MS + POLL_GRACE_MS,
-        signal: run.abort.signal,
-      });
-    } catch (e) {
-      if (run.stopped && isAbort(e)) return;
-      throw e;
-    }
-    run.emit(reply.records, render);
-    offset = String(reply.next_offset);
-  }
-}
-
 async function consumeWithGroup(client: RunnelClient, topic: string, group: string, o: ConsumeOptions, run: Run, render: (r: ConsumedRecord) => string): Promise<void> {
-  const base = `/consumers/${enc(group)}`;
-  const created = await client.post<{ instance_id: string }>(base, {
-    name: `runnel-cli-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-    format: o.format,
-    'auto.offset.reset': o.fromBeginning === true ? 'earliest' : 'latest',
-    'auto.commit.enable': false,
-  });
-  const instance = `${base}/instances/${enc(created.instance_id)}`;
-  try {
+  const config = { namePrefix: 'runnel-cli', format: o.format, offsetReset: o.fromBeginning === true ? 'earliest' : 'latest', autoCommit: false } as const;
+  await withConsumerInstance(client, group, config, async (instance) => {
     await client.post(`${instance}/subscription`, { topics: [topic] });
     while (!run.stopped) {
-      let records: ConsumedRecord[];
-      try {
-        records = await client.get<ConsumedRecord[]>(`${instance}/records`, {
-          query: { timeout: POLL_TIMEOUT_MS, max_bytes: READ_BYTES_MAX },
-          timeoutMs: POLL_TIMEOUT_MS + POLL_GRACE_MS,
-          signal: run.abort.signal,
-        });
-      } catch (e) {
-        if (run.stopped && isAbort(e)) return;
-        throw e;
-      }
+      const records = await pollInstance(client, instance, READ_BYTES_MAX, run.abort.signal);
+      if (records === null) return;
       const n = run.emit(records, render);
       if (n === 0) continue;
       // Commit what was printed, not what was fetched: the next member resumes right after it.
@@ -159,10 +108,7 @@ async function consumeWithGroup(client: RunnelClient, topic: string, group: stri
         err(`warning: ${e.message} The printed records may be delivered again.`);
       }
     }
-  } finally {
-    // Leave the group at once (even on Ctrl-C), so the others get the partitions without waiting for a timeout.
-    await client.delete(instance, { timeoutMs: LEAVE_TIMEOUT_MS }).catch(() => undefined);
-  }
+  });
 }
 
 export function registerConsume(program: Command): void {
@@ -217,14 +163,10 @@ export function registerConsume(program: Command): void {
           const starts = await Promise.all(
             partitions.map(async (p) => (start === 'latest' ? String((await ctx.client.get<{ high_watermark: number }>(`${partitionPath(topic, p)}/offsets`)).high_watermark) : start)),
           );
-          const loops = partitions.map((p, i) => followPartition(ctx.client, topic, p, starts[i]!, o.format, run, render));
+          const read = { maxRecords: READ_RECORDS_MAX, maxBytes: READ_BYTES_MAX, format: o.format, signal: run.abort.signal };
+          const loops = partitions.map((p, i) => followPartition(ctx.client, topic, p, { ...read, start: starts[i]! }, (reply) => run.emit(reply.records, render)));
           // One failing loop (e.g. topic deleted) stops the others, then reports.
-          const results = await Promise.allSettled(loops.map((l) => l.catch((e: unknown) => {
-            run.stop();
-            throw e;
-          })));
-          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-          if (failed) throw failed.reason;
+          await untilFirstFailure(loops, () => run.stop());
         }
       } finally {
         if (idle !== null) clearInterval(idle);

@@ -13,7 +13,6 @@
 import { Command } from 'commander';
 import { randomInt } from 'node:crypto';
 import {
-  LEAVE_TIMEOUT_MS,
   PERF_ASSIGNMENT_CHECK_MS,
   PERF_BATCH_RECORDS_DEFAULT,
   PERF_CONSUME_TIMEOUT_MS_DEFAULT,
@@ -22,15 +21,13 @@ import {
   PERF_PAYLOADS,
   PERF_RECORD_BYTES_MAX,
   PERF_REPORT_INTERVAL_MS,
-  POLL_GRACE_MS,
-  POLL_TIMEOUT_MS,
   READ_RECORDS_LIMIT,
   BROKER_RECORDS_PER_REQUEST_MAX,
 } from '../constants';
-import { isAbort } from '../client';
 import { CliError, UsageError } from '../errors';
 import { choiceArg, contextOf, enc, intArg, out, printJson, progressBar, examples } from '../output';
-import { partitionPath, topicPath, TopicDescription } from './topics';
+import { ConsumedRecord, followPartition, pollInstance, ReadReply, untilFirstFailure, withConsumerInstance } from '../reading';
+import { topicPath, TopicDescription } from './topics';
 
 const MB = 1024 * 1024;
 
@@ -231,7 +228,7 @@ export function registerPerf(program: Command): void {
         if (lastProgressMs !== null && Date.now() - lastProgressMs >= o.timeoutMs) abort.abort();
       }, Math.min(100, o.timeoutMs));
       let rebalanceMs = 0;
-      const counted = (batch: { key: unknown; value: unknown }[]): void => {
+      const counted = (batch: ConsumedRecord[]): void => {
         lastProgressMs = Date.now();
         if (batch.length === 0) return;
         const take = Math.min(batch.length, o.messages - records);
@@ -240,35 +237,14 @@ export function registerPerf(program: Command): void {
         bar?.update(records);
         if (records >= o.messages) abort.abort();
       };
-      const pollOptions = { timeoutMs: POLL_TIMEOUT_MS + POLL_GRACE_MS, signal: abort.signal };
-      const loop = async (partition: number): Promise<void> => {
-        let offset: number | string = 'earliest';
-        while (!abort.signal.aborted && records < o.messages) {
-          let reply: { records: { key: unknown; value: unknown }[]; next_offset: number };
-          try {
-            reply = await ctx.client.get(`${partitionPath(o.topic, partition)}/records`, {
-              ...pollOptions,
-              query: { offset, max_records: o.fetchRecords, max_bytes: 8 * MB, timeout_ms: POLL_TIMEOUT_MS, format: 'binary' },
-            });
-          } catch (e) {
-            if (abort.signal.aborted && isAbort(e)) return;
-            throw e;
-          }
-          if (reply.records.length > 0 || lastProgressMs === null) counted(reply.records);
-          offset = reply.next_offset;
-        }
+      // Reading stops once --messages records were counted: counted() aborts then.
+      const read = { start: 'earliest', maxRecords: o.fetchRecords, maxBytes: 8 * MB, format: 'binary', signal: abort.signal } as const;
+      const onReply = (reply: ReadReply): void => {
+        if (reply.records.length > 0 || lastProgressMs === null) counted(reply.records);
       };
       // --group: a broker-run consumer instance; rebalance.time.ms is subscribe -> first assignment.
-      const groupRead = async (group: string): Promise<void> => {
-        const base = `/consumers/${enc(group)}`;
-        const created = await ctx.client.post<{ instance_id: string }>(base, {
-          name: `runnel-perf-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-          format: 'binary',
-          'auto.offset.reset': 'earliest',
-          'auto.commit.enable': true,
-        });
-        const instance = `${base}/instances/${enc(created.instance_id)}`;
-        try {
+      const groupRead = (group: string): Promise<void> =>
+        withConsumerInstance(ctx.client, group, { namePrefix: 'runnel-perf', format: 'binary', offsetReset: 'earliest', autoCommit: true }, async (instance) => {
           const joinStartMs = Date.now();
           await ctx.client.post(`${instance}/subscription`, { topics: [o.topic] });
           while (!abort.signal.aborted) {
@@ -279,31 +255,18 @@ export function registerPerf(program: Command): void {
           }
           rebalanceMs = Date.now() - joinStartMs;
           while (!abort.signal.aborted && records < o.messages) {
-            let batch: { key: unknown; value: unknown }[];
-            try {
-              batch = await ctx.client.get(`${instance}/records`, { ...pollOptions, query: { timeout: POLL_TIMEOUT_MS, max_bytes: 8 * MB } });
-            } catch (e) {
-              if (abort.signal.aborted && isAbort(e)) break;
-              throw e;
-            }
+            const batch = await pollInstance(ctx.client, instance, 8 * MB, abort.signal);
+            if (batch === null) break;
             if (batch.length > 0 || lastProgressMs === null) counted(batch);
           }
           // Commit what the reads returned (as Kafka's tool does with auto commit), then leave.
           await ctx.client.post(`${instance}/offsets`, {}).catch(() => undefined);
-        } finally {
-          await ctx.client.delete(instance, { timeoutMs: LEAVE_TIMEOUT_MS }).catch(() => undefined);
-        }
-      };
+        });
       try {
         if (o.group !== undefined) {
           await groupRead(o.group);
         } else {
-          const results = await Promise.allSettled(d.partitions.map((p) => loop(p.partition).catch((e: unknown) => {
-            abort.abort();
-            throw e;
-          })));
-          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-          if (failed) throw failed.reason;
+          await untilFirstFailure(d.partitions.map((p) => followPartition(ctx.client, o.topic, p.partition, read, onReply)), () => abort.abort());
         }
       } finally {
         clearInterval(idle);
