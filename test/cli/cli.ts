@@ -30,28 +30,6 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
   return env;
 }
 
-export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
-  const done = collect(child, options.timeoutMs ?? 30_000);
-  child.stdin.on('error', () => undefined); // the CLI may exit before reading everything
-  child.stdin.end(options.input ?? '');
-  return done;
-}
-
-function collect(child: ChildProcess, timeoutMs: number): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
 /** A CLI process that keeps running (consume): watch its output, signal it, await its end. */
 export interface RunningCli {
   child: ChildProcess;
@@ -62,32 +40,40 @@ export interface RunningCli {
   result: Promise<CliResult>;
 }
 
-export function startCli(args: string[], options: CliOptions = {}): RunningCli {
+/** Starts the CLI, collecting its output; `result` resolves when it ends (killed after options.timeoutMs). */
+function spawnCli(args: string[], options: CliOptions): Omit<RunningCli, 'waitForStdout'> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin.end();
-  let out = '';
-  let errText = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (errText += d));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const result = new Promise<CliResult>((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout: out, stderr: errText });
+      resolve({ code, signal, stdout, stderr });
     });
   });
+  child.stdin.on('error', () => undefined); // the CLI may exit before reading everything
+  child.stdin.end(options.input ?? '');
+  return { child, stdout: () => stdout, stderr: () => stderr, result };
+}
+
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return spawnCli(args, options).result;
+}
+
+export function startCli(args: string[], options: CliOptions = {}): RunningCli {
+  const cli = spawnCli(args, options);
   return {
-    child,
-    stdout: () => out,
-    stderr: () => errText,
-    result,
+    ...cli,
     waitForStdout: (pattern, timeoutMs = 15_000) =>
       new Promise<void>((resolve, reject) => {
         const started = Date.now();
         const check = (): void => {
-          if (pattern.test(out)) return resolve();
-          if (child.exitCode !== null || Date.now() - started > timeoutMs) {
-            return reject(new Error(`stdout never matched ${pattern}; stdout:\n${out}\nstderr:\n${errText}`));
+          if (pattern.test(cli.stdout())) return resolve();
+          if (cli.child.exitCode !== null || Date.now() - started > timeoutMs) {
+            return reject(new Error(`stdout never matched ${pattern}; stdout:\n${cli.stdout()}\nstderr:\n${cli.stderr()}`));
           }
           setTimeout(check, 20);
         };
@@ -104,14 +90,4 @@ export async function closedServerUrl(): Promise<string> {
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   await new Promise<void>((r) => server.close(() => r()));
   return `http://127.0.0.1:${port}`;
-}
-
-/** Polls `check` until it returns true (for broker state that follows a CLI action). */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -4,7 +4,8 @@
  */
 import { json, post, startTestBroker, TestBroker } from '../helpers/broker';
 import { execFile } from 'node:child_process';
-import { BIN, eventually, runCli, startCli } from './cli';
+import { eventually } from '../helpers/wait';
+import { BIN, runCli, startCli } from './cli';
 
 jest.setTimeout(60_000);
 
@@ -39,7 +40,7 @@ describe('runnel produce / consume / perf', () => {
     const fast = await cli(['produce', 'lines', '--partition', '1', '--acks', '0'], 'x\ny\n');
     expect(fast.code).toBe(0);
     expect(fast.stderr).toContain('Produced 2 records to lines (partition 1: 2 records, offsets not known with --acks 0)');
-    await eventually(async () => (await read('lines', 1)).length === 2);
+    await eventually(async () => ((await read('lines', 1)).length === 2 ? true : undefined), 10_000, 'the two acks=0 records');
 
     // Without a separator every line is a value; many lines go in several ordered requests.
     const many = Array.from({ length: 1200 }, (_, i) => `line-${i}`);
@@ -151,7 +152,7 @@ describe('runnel produce / consume / perf', () => {
     // A second member resumes after the committed offsets: only the 4th record is left.
     const c = startCli(['--server', b.url, 'consume', 'orders', '--group', 'billing', '--from-beginning']);
     await c.waitForStdout(/\S\n/);
-    await eventually(async () => (await json(await fetch(`${b.url}/admin/groups/billing`))).members.length === 1);
+    await eventually(async () => ((await json(await fetch(`${b.url}/admin/groups/billing`))).members.length === 1 ? true : undefined), 10_000, 'one member in billing');
     const members = await cli(['groups', 'describe', 'billing', '--members']);
     expect(members.code).toBe(0);
     expect(members.stdout).toMatch(/^billing\s+\S+\s+\S+\s+http\s+\S+\s+2\s+orders-0,orders-1$/m);
